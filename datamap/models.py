@@ -18,12 +18,12 @@ class Bilingual(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Organisation(models.Model):

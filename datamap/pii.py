@@ -16,12 +16,18 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-_PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$")
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# ASCII digits only: \d would also accept Arabic-Indic and other Unicode digits.
+_PATTERN = re.compile(
+    r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$", re.ASCII
+)
 
 
 class InvalidPersonalNumber(ValueError):
@@ -76,6 +82,8 @@ def parse_personal_number(text: str, *, today: datetime.date | None = None) -> P
     """
     if not isinstance(text, str):
         raise InvalidPersonalNumber(_("Enter a personal identity number."))
+    if len(text) > 40:
+        raise InvalidPersonalNumber(_("Enter the personal identity number as YYYYMMDD-NNNN (12 digits)."))
     cleaned = re.sub(r"\s+", "", text)
     match = _PATTERN.match(cleaned)
     if not match or len(cleaned) > 13:
@@ -85,7 +93,7 @@ def parse_personal_number(text: str, *, today: datetime.date | None = None) -> P
     yymmdd, serial, check = match["yymmdd"], match["serial"], match["check"]
     if luhn_check_digit(yymmdd + serial) != int(check):
         raise InvalidPersonalNumber(_("The personal identity number has a wrong check digit."))
-    today = today or datetime.date.today()
+    today = today or datetime.datetime.now(STOCKHOLM).date()
     if match["century"]:
         if match["sep"] == "+":
             raise InvalidPersonalNumber(_("Write a 12-digit number without '+'."))
@@ -151,7 +159,7 @@ def lookup_hash(number: PersonalNumber) -> str:
 
 # --- Logs --------------------------------------------------------------------------------
 
-_IN_TEXT = re.compile(r"(?<!\d)(\d{2})?(\d{6})[-+ ]?(\d{4})(?!\d)")
+_IN_TEXT = re.compile(r"(?<!\d)(\d{2})?(\d{6})[-+ ]?(\d{4})(?!\d)", re.ASCII)
 
 
 def mask_personal_numbers(text: str) -> str:

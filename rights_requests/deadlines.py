@@ -114,7 +114,7 @@ def internal_target(received_on: datetime.date, working_days: int = 10) -> datet
 def falls_on_eve(day: datetime.date) -> str | None:
     """Name the eve (midsommarafton, julafton, nyårsafton) a date falls on, if any (R5)."""
     if day in _non_working_days(day.year, True) and day not in _non_working_days(day.year, False):
-        return holidays.Sweden(years=day.year, categories=("de_facto",)).get(day)
+        return holidays.Sweden(years=day.year, categories=("de_facto",), language="sv").get(day)
     return None
 
 

@@ -173,6 +173,9 @@ class ReferenceCounter(models.Model):
             models.UniqueConstraint(fields=["organisation", "year"], name="unique_counter_per_year")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last_value}"
+
 
 class RightsRequest(models.Model):
     """One right exercised against one legal entity, with its own reference and deadline."""
@@ -299,6 +302,14 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.request_id}#{self.seq} {self.kind}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("request events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("request events are append-only")
+
     def compute_hash(self) -> str:
         payload = json.dumps(
             {
@@ -320,13 +331,6 @@ class RequestEvent(models.Model):
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("request events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("request events are append-only")
 
 
 class Message(models.Model):

@@ -285,11 +285,13 @@ def file_submission(
     identity_level: str = IdentityLevel.NONE,
     identity_method: str = "",
     registered_by=None,
+    route: bool = True,
 ) -> Submission:
     """File one submission: one request per legal entity and right, each with its deadline.
 
-    Each request starts `received`; one whose identity need is met goes on to
-    `in_progress`, the others wait in `awaiting_identity` with instructions sent.
+    Each request starts `received`. With `route` (the default), one whose identity need
+    is met goes on to `in_progress` and the others wait in `awaiting_identity` with
+    instructions sent; without it they stay `received` for staff triage.
     """
     if not items:
         raise ValueError("a submission needs at least one request")
@@ -341,6 +343,8 @@ def file_submission(
                 at=received_at if channel != Channel.WEB else None,
             )
             _queue_notice(request, "received")
+            if not route:
+                continue
             if satisfies(identity_level, request.identity_required):
                 request_start(request, by=registered_by)
             else:
