@@ -238,3 +238,53 @@ class ProcessingActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_entity} – {self.purpose}"
+
+
+# --- Staff scoping and sign-in (the staff-queue issue) -------------------------------------
+
+
+class StaffMembership(models.Model):
+    """A staff member works for an organisation, or for one of its legal entities.
+
+    Without a legal entity the membership covers every entity of the organisation.
+    Staff see and act on only the requests of the entities their memberships cover
+    (GDPR Art. 5(1)(f), 32: access on a need-to-know basis); see rights_requests/roles.py.
+    """
+
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.CASCADE, related_name="staff_memberships"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    legal_entity = models.ForeignKey(
+        LegalEntity, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text=_("Empty: every company of the organisation."),
+    )
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "legal_entity"], name="unique_staff_membership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.legal_entity or self.organisation}"
+
+
+class StaffLoginFailure(models.Model):
+    """A failed staff sign-in (password or second factor), for the lockout rule."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    stage = models.CharField(max_length=10)  # "password" or "otp"
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed staff sign-in")
+        verbose_name_plural = _("failed staff sign-ins")
+        indexes = [models.Index(fields=["username", "at"], name="staff_login_failure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {self.stage}"

@@ -65,7 +65,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "rights_requests.staff.apps.StaffAdminConfig",  # the admin, with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "consent",
     "retention",
     "rights_requests",
+    # Staff sign-in with a second factor: TOTP apps and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
@@ -293,3 +298,10 @@ DSR_INTERNAL_TARGET_WORKING_DAYS = int(env("DSR_INTERNAL_TARGET_WORKING_DAYS", "
 # EDPB-GL §159: a pause counts only if the identity question went out "without undue
 # delay"; the policy reads that as within this many working days of receipt (R9).
 DSR_PROMPT_IDENTITY_ASK_WORKING_DAYS = int(env("DSR_PROMPT_IDENTITY_ASK_WORKING_DAYS", "2"))
+
+# Staff sign-in (rights_requests/staff/auth.py): a second factor for the admin, and a
+# lockout after repeated failures per username, counted in the database.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "DSR portal")
+STAFF_LOCKOUT_FAILURES = int(env("STAFF_LOCKOUT_FAILURES", "5"))
+STAFF_LOCKOUT_MINUTES = int(env("STAFF_LOCKOUT_MINUTES", "15"))
+STAFF_RECOVERY_CODES = 10

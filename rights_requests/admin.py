@@ -1,122 +1,274 @@
-"""Admin registrations. Statuses are read-only here: they change only through workflow.
+"""The staff admin: work queues, the request page and the records behind it.
 
-The work queues, actions and role scoping come with the staff-queue issue.
+Statuses change only through rights_requests.workflow (actions in staff/request_views.py).
+Every queryset and object check is scoped to the staff member's companies
+(rights_requests/roles.py); another company's object answers 404. Every change view of
+a request or subject records a `subject.viewed` event (GDPR Art. 5(2), accountability).
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from datamap.models import StaffMembership
+
+from . import roles, workflow
 from .models import Artifact, DataSubject, Message, RequestEvent, RightsRequest, Submission
+from .staff import queue_admin, request_views, selectors
+from .staff.services import pending_refusal
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ScopedAdmin(admin.ModelAdmin):
+    """Rows and objects outside the staff member's companies do not exist for them."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    entity_path = "request__legal_entity"
+
+    def get_queryset(self, request):
+        return roles.scope_by_entity(super().get_queryset(request), request.user, self.entity_path)
+
+    def in_scope(self, request, obj) -> bool:
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.in_scope(request, obj))
 
     def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self.in_scope(request, obj))
+
+    def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-class EventInline(ReadOnlyInline):
-    model = RequestEvent
-    fields = ["seq", "kind", "from_status", "to_status", "actor_label", "created_at"]
-    readonly_fields = fields
+    def get_object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self.get_object_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
 
-class MessageInline(ReadOnlyInline):
-    model = Message
-    fields = ["sender", "body", "created_at"]
-    readonly_fields = fields
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(admin.ModelAdmin):
-    list_display = [
-        "reference", "right", "legal_entity", "status", "deadline_on", "deadline_state", "assignee",
+class RightsRequestAdmin(ScopedAdmin):
+    entity_path = "legal_entity"
+    list_display = ["reference", "right", "legal_entity", "status", "channel", "deadline", "assignee"]
+    list_display_links = ["reference"]
+    list_filter = [
+        queue_admin.QueueFilter, queue_admin.OrganisationFilter, queue_admin.CompanyFilter,
+        "right", "channel", "status", queue_admin.AssigneeFilter,
     ]
-    list_filter = ["status", "right", "channel", "deadline_state", "legal_entity__organisation",
-                   "legal_entity"]
-    search_fields = ["reference"]
+    search_fields = ["=reference"]
+    search_help_text = _("Reference, e.g. KE-2026-000123")
     list_select_related = ["legal_entity", "assignee"]
-    readonly_fields = [
-        "reference", "submission", "subject", "legal_entity", "right", "channel", "details", "status",
-        "identity_required", "identity_level", "identity_method", "received_at", "received_on",
-        "due_on", "notice_by", "extended_due_on", "deadline_on", "target_on", "paused_days",
-        "paused_since", "deadline_state", "extension_reason_code", "extension_reason",
-        "extension_notice_sent_at", "outcome", "decision_reasons", "closed_at",
+    list_per_page = 50
+    ordering = ["deadline_on", "pk"]
+    show_full_result_count = False
+    actions = [queue_admin.assign_to_me, queue_admin.assign_to_someone, queue_admin.unassign]
+    change_form_template = "admin/rights_requests/rightsrequest/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["reference", "legal_entity", "right", "channel", "status", "assignee_name",
+                           "details"]}),
+        (_("Deadline"), {"fields": ["received_at", "due_on", "notice_by", "extended_due_on",
+                                    "deadline_on", "target_on", "paused_days", "paused_since",
+                                    "deadline_state", "extension_reason_code", "extension_reason",
+                                    "extension_notice_sent_at"]}),
+        (_("Identity"), {"fields": ["identity_required", "identity_level", "identity_method"]}),
+        (_("Decision"), {"fields": ["outcome", "decision_reasons", "closed_at"]}),
     ]
-    fields = readonly_fields + ["assignee"]
-    inlines = [MessageInline, EventInline]
+    readonly_fields = [f for _title, opts in fieldsets for f in opts["fields"]]
 
-    def has_add_permission(self, request):
-        return False
+    class Media:
+        css = {"all": ["staff/admin.css"]}
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("deadline"), ordering="deadline_on")
+    def deadline(self, obj):
+        return queue_admin.deadline_badge(obj, selectors.today())
+
+    @admin.display(description=_("assignee"))
+    def assignee_name(self, obj):
+        return obj.assignee.get_username() if obj.assignee_id else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("legal_entity", "assignee")
+
+    def get_urls(self):
+        def wrap(view):
+            def inner(request, *args, **kwargs):
+                return view(self, request, *args, **kwargs)
+
+            return self.admin_site.admin_view(inner)
+
+        info = "rights_requests_rightsrequest"
+        return [
+            path("register/", wrap(request_views.register), name=f"{info}_register"),
+            path("<int:object_id>/act/<slug:action>/", wrap(request_views.act), name=f"{info}_act"),
+            path("<int:object_id>/personal-number/", wrap(request_views.show_personal_number),
+                 name=f"{info}_personal_number"),
+            path("<int:object_id>/files/<int:artifact_id>/", wrap(request_views.download_file),
+                 name=f"{info}_file"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"], "Use the action forms on the page.")
+        obj = self.get_object_or_404(request, object_id)
+        if not self.has_view_permission(request, obj):
+            raise Http404("No such object.")
+        workflow.record_personal_data_view(obj, by=request.user, what="request page")
+        user = request.user
+        siblings = roles.scope_requests(
+            obj.submission.requests.exclude(pk=obj.pk).select_related("legal_entity"), user
+        )
+        proposal = pending_refusal(obj)
+        context = {
+            "subject": obj.subject,
+            "submission": obj.submission,
+            "siblings": siblings,
+            "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count() - len(siblings),
+            "timeline": obj.events.select_related("actor").order_by("seq"),
+            "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
+            "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
+            "action_forms": request_views.action_forms(user, obj) if self.has_change_permission(request, obj) else {},
+            "refusal_proposal": proposal,
+            "can_decide_refusal": bool(proposal) and user.has_perm("rights_requests.approve_refusal")
+            and roles.is_dpo(user) and proposal.actor_id != user.pk,
+            "decide_form": request_views.forms.DecideRefusalForm(),
+            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            "show_delete": False, "show_close": True,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
 
 
 @admin.register(DataSubject)
-class DataSubjectAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "email", "city"]
-    search_fields = ["last_name", "email"]
-    readonly_fields = ["masked_personal_number", "created_at"]
-    fields = ["masked_personal_number", "first_name", "last_name", "email", "phone",
-              "street_address", "postal_code", "city", "preferred_language", "created_at"]
+class DataSubjectAdmin(ScopedAdmin):
+    list_display = ["masked_name", "masked_personal_number"]
+    search_fields = ["=last_name"]
+    search_help_text = _("Last name (exact), or a full personal identity number")
+    readonly_fields = ["masked_personal_number", "first_name", "last_name", "email", "phone",
+                       "street_address", "postal_code", "city", "preferred_language", "created_at"]
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        return roles.scope_subjects(admin.ModelAdmin.get_queryset(self, request), request.user)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_search_results(self, request, queryset, search_term):
+        from datamap import pii
+
+        try:
+            number = pii.parse_personal_number(search_term)
+        except (pii.InvalidPersonalNumber, ValueError):
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(personal_number_hash=pii.lookup_hash(number)), False
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj):
+        return f"{obj.first_name[:1]}. {obj.last_name}"
+
+    @admin.display(description=_("personal identity number"))
+    def masked_personal_number(self, obj):
+        return obj.masked_personal_number
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object_or_404(request, object_id)
+        if request.method == "GET":
+            for rights_request in roles.scope_requests(obj.requests.all(), request.user):
+                workflow.record_personal_data_view(rights_request, by=request.user, what="subject page")
+        return super().change_view(request, object_id, form_url, {
+            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            **(extra_context or {})})
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ScopedAdmin):
     list_display = ["__str__", "organisation", "channel", "received_at", "capacity"]
-    list_filter = ["organisation", "channel", "capacity"]
-    readonly_fields = ["subject", "organisation", "channel", "received_at", "language",
-                       "contact_email", "capacity", "representative_name", "registered_by",
-                       "created_at"]
+    list_filter = ["channel", "capacity"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["organisation", "channel", "received_at", "language", "capacity",
+                       "registered_by", "created_at"]
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        return roles.scope_submissions(admin.ModelAdmin.get_queryset(self, request), request.user)
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(ScopedAdmin):
     list_display = ["request", "seq", "kind", "from_status", "to_status", "actor_label", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["request"]
-
-    def has_add_permission(self, request):
-        return False
+    search_fields = ["=request__reference"]
+    readonly_fields = ["request", "seq", "kind", "from_status", "to_status", "actor_label", "data",
+                       "customer_visible", "created_at", "hash"]
+    fields = readonly_fields
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ScopedAdmin):
     list_display = ["request", "sender", "created_at", "read_at"]
     list_select_related = ["request"]
+    search_fields = ["=request__reference"]
     readonly_fields = ["request", "sender", "author", "body", "created_at", "read_at"]
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
+    def has_change_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Artifact)
-class ArtifactAdmin(admin.ModelAdmin):
-    list_display = ["filename", "request", "kind", "size", "created_at", "expires_at", "deleted_at"]
+class ArtifactAdmin(ScopedAdmin):
+    list_display = ["filename", "request", "kind", "size", "created_at", "expires_at", "download"]
     list_filter = ["kind"]
+    list_select_related = ["request"]
     readonly_fields = ["request", "kind", "filename", "content_type", "size", "sha256", "created_at",
                        "expires_at", "deleted_at"]
-    exclude = ["file"]
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
+    def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("download"))
+    def download(self, obj):
+        if not obj.is_available:
+            return "—"
+        from django.urls import reverse
+
+        url = reverse("admin:rights_requests_rightsrequest_file", args=[obj.request_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+# --- Staff users with their companies (administrators only) -----------------------------------
+
+
+class StaffMembershipInline(admin.TabularInline):
+    model = StaffMembership
+    extra = 1
+    fields = ["organisation", "legal_entity"]
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffMembershipInline]

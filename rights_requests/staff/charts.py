@@ -1,0 +1,49 @@
+"""Server-rendered SVG charts for the dashboard and the PDF report (no JavaScript, no CDN)."""
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 200, 44, 28, 12
+
+
+def bar_chart(labels: list[str], values: list[float | None], *, title: str, maximum: float | None = None,
+              percent: bool = False, colour: str = "#417690") -> SafeString:
+    """A bar per label; a missing value (None) leaves a gap. Returns an <svg> element."""
+    present = [v for v in values if v is not None]
+    top = maximum if maximum is not None else (max(present) if present else 0) or 1
+    plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
+    step = plot_w / max(len(labels), 1)
+    parts = [
+        f'<svg class="staff-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" stroke="#888"/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 8}" font-size="10" text-anchor="end" fill="#444">'
+        f"{escape(_fmt(top, percent))}</text>",
+        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" font-size="10" text-anchor="end" fill="#444">0</text>',
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        x = LEFT + i * step + step * 0.15
+        parts.append(
+            f'<text x="{x + step * 0.35:.1f}" y="{HEIGHT - 10}" font-size="10" text-anchor="middle" '
+            f'fill="#444">{escape(label)}</text>'
+        )
+        if value is None:
+            continue
+        h = plot_h * min(value / top, 1) if top else 0
+        parts.append(
+            f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+            f'fill="{colour}"><title>{escape(label)}: {escape(_fmt(value, percent))}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + step * 0.35:.1f}" y="{TOP + plot_h - h - 3:.1f}" font-size="9" '
+            f'text-anchor="middle" fill="#222">{escape(_fmt(value, percent))}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every interpolated text is escaped above
+
+
+def _fmt(value: float, percent: bool) -> str:
+    if percent:
+        return f"{value * 100:.0f}%"
+    return f"{value:g}"

@@ -1,0 +1,210 @@
+"""The request page's own views: actions, the full personal number, files, registration.
+
+Every view loads the request through the admin's scoped queryset (another company's
+request is a 404), checks the change permission on the object, and calls the workflow
+(or staff/services.py, which calls the workflow). Refusals surface as admin messages.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import roles, workflow
+from ..models import Artifact, Status
+from . import forms, services
+from .replies import BY_CODE
+
+ERRORS = (workflow.TransitionNotAllowed, ValueError, PermissionError)
+
+
+def scoped_request(model_admin, request, object_id):
+    obj = model_admin.get_queryset(request).filter(pk=object_id).first()
+    if obj is None:
+        raise Http404("No such request.")
+    return obj
+
+
+def change_url(obj) -> str:
+    return reverse("admin:rights_requests_rightsrequest_change", args=[obj.pk])
+
+
+def action_forms(user, obj) -> dict:
+    """Unbound forms for the actions that make sense in the request's current state."""
+    open_ = obj.status in (Status.RECEIVED, Status.AWAITING_IDENTITY, Status.IN_PROGRESS,
+                           Status.AWAITING_CUSTOMER)
+    found = {}
+    if open_:
+        found["assign"] = forms.AssignForm(user=user, request=obj, initial={"assignee": obj.assignee_id})
+        found["verify"] = forms.VerifyIdentityForm()
+        found["propose_refusal"] = forms.ProposeRefusalForm()
+        found["reply"] = forms.ReplyForm(initial={"language": obj.submission.language})
+        if not obj.is_extended:
+            found["extend"] = forms.ExtendForm()
+    if obj.status == Status.IN_PROGRESS:
+        found["ask"] = forms.AskCustomerForm()
+        found["complete"] = forms.CompleteForm()
+    return found
+
+
+def _run(request, obj, action: str, form_class=None, **form_kwargs):
+    """Validate the action's form, call `perform(cleaned_data)`, report the outcome."""
+    form = form_class(request.POST, **form_kwargs) if form_class else None
+    if form is not None and not form.is_valid():
+        errors = "; ".join(f"{e}" for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Not done: %(errors)s") % {"errors": errors})
+        return None
+    return form.cleaned_data if form is not None else {}
+
+
+@require_POST
+def act(model_admin, request, object_id, action):
+    obj = scoped_request(model_admin, request, object_id)
+    if not model_admin.has_change_permission(request, obj):
+        raise PermissionDenied
+    user = request.user
+    handlers = {
+        "assign_me": (None, {}, lambda d: workflow.request_assign(obj, assignee=user, by=user)),
+        "assign": (forms.AssignForm, {"user": user, "request": obj},
+                   lambda d: workflow.request_assign(obj, assignee=d["assignee"], by=user)),
+        "start": (None, {}, lambda d: workflow.request_start(obj, by=user)),
+        "await_identity": (None, {}, lambda d: workflow.request_await_identity(obj, by=user)),
+        "verify": (forms.VerifyIdentityForm, {},
+                   lambda d: workflow.request_verify_identity(
+                       obj, level=d["level"], method=d["method"], by=user, checked_by=d["checked_by"])),
+        "ask": (forms.AskCustomerForm, {},
+                lambda d: workflow.request_ask_customer(obj, question=d["question"], by=user)),
+        "resume": (None, {}, lambda d: workflow.request_customer_replied(obj)),
+        "extend": (forms.ExtendForm, {},
+                   lambda d: workflow.request_extend(obj, reason_code=d["reason_code"], reason=d["reason"], by=user)),
+        "complete": (forms.CompleteForm, {},
+                     lambda d: workflow.request_complete(obj, outcome=d["outcome"], reasons=d["reasons"], by=user)),
+        "propose_refusal": (forms.ProposeRefusalForm, {},
+                            lambda d: services.refusal_propose(obj, reasons=d["reasons"], by=user)),
+        "decide_refusal": (forms.DecideRefusalForm, {},
+                           lambda d: services.refusal_decide(obj, approve=d["decision"] == "approve",
+                                                             by=user, note=d["note"])),
+        "reply": (forms.ReplyForm, {}, lambda d: services.staff_reply(obj, body=_reply_body(obj, d), by=user)),
+    }
+    if action not in handlers:
+        raise Http404("No such action.")
+    if action == "assign":
+        assignee_id = request.POST.get("assignee")
+        if assignee_id and not forms.assignable_staff(user, obj).filter(pk=assignee_id).exists():
+            messages.error(request, _("That person does not work for %(entity)s.") % {"entity": obj.legal_entity})
+            return HttpResponseRedirect(change_url(obj))
+    form_class, form_kwargs, perform = handlers[action]
+    data = _run(request, obj, action, form_class, **form_kwargs)
+    if data is not None:
+        try:
+            perform(data)
+        except ERRORS as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
+    return HttpResponseRedirect(change_url(obj))
+
+
+ACTION_LABELS = {
+    "assign_me": "assigned to you",
+    "assign": "assigned",
+    "start": "work started",
+    "await_identity": "identity asked for",
+    "verify": "identity recorded",
+    "ask": "question sent, the clock is paused",
+    "resume": "work resumed",
+    "extend": "deadline extended, the customer is told why",
+    "complete": "request completed",
+    "propose_refusal": "refusal proposed; it waits for the DPO",
+    "decide_refusal": "decision on the refusal recorded",
+    "reply": "message sent",
+}
+
+
+def _reply_body(obj, data) -> str:
+    body = (data.get("body") or "").strip()
+    if body:
+        return body
+    template = BY_CODE[data["template"]]
+    return template.render(
+        data["language"],
+        reference=obj.reference,
+        company=obj.legal_entity.name,
+        deadline=obj.deadline_on.isoformat(),
+    )
+
+
+@require_POST
+def show_personal_number(model_admin, request, object_id):
+    """Show the full personal number once, and record that it was shown."""
+    obj = scoped_request(model_admin, request, object_id)
+    if not model_admin.has_view_permission(request, obj):
+        raise PermissionDenied
+    workflow.record_personal_data_view(obj, by=request.user, what="full personal number")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Personal identity number"),
+        "obj": obj,
+        "opts": model_admin.model._meta,
+        "personal_number": obj.subject.personal_number.formatted(),
+        "back_url": change_url(obj),
+    }
+    response = TemplateResponse(request, "staff/personal_number.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def download_file(model_admin, request, object_id, artifact_id):
+    """Serve a request's file to staff of its company, and record the download."""
+    obj = scoped_request(model_admin, request, object_id)
+    if not model_admin.has_view_permission(request, obj):
+        raise PermissionDenied
+    artifact = get_object_or_404(Artifact, pk=artifact_id, request=obj)
+    if not artifact.is_available:
+        raise Http404("The file has been deleted.")
+    workflow.record_personal_data_view(obj, by=request.user, what=f"file {artifact.filename}")
+    response = FileResponse(artifact.file.open("rb"), as_attachment=True, filename=artifact.filename,
+                            content_type=artifact.content_type)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def register(model_admin, request):
+    """Register a request received by e-mail, letter, phone or visit (R2: receipt counts)."""
+    if not request.user.has_perm("rights_requests.register_request"):
+        raise PermissionDenied
+    form = forms.RegisterRequestForm(request.POST or None, user=request.user,
+                                     initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission = services.register_request(
+                personal_number=data["personal_number"],
+                first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
+                phone=data["phone"], street_address=data["street_address"],
+                postal_code=data["postal_code"], city=data["city"], language=data["language"],
+                entities=list(data["entities"]), rights=data["rights"], channel=data["channel"],
+                received_at=data["received_at"], details=data["details"],
+                identity_level=form.identity_level, identity_method=data["identity_method"],
+                by=request.user,
+            )
+        except ERRORS as error:
+            messages.error(request, str(error))
+        else:
+            references = ", ".join(r.reference for r in submission.requests.order_by("pk"))
+            messages.success(request, _("Registered: %(references)s.") % {"references": references})
+            first = submission.requests.order_by("pk").first()
+            return HttpResponseRedirect(change_url(first))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Register a request received by e-mail, letter, phone or visit"),
+        "form": form,
+        "opts": model_admin.model._meta,
+        "companies": roles.visible_entities(request.user),
+    }
+    return TemplateResponse(request, "staff/register.html", context)
