@@ -17,7 +17,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp import devices_for_user
+from django_otp import devices_for_user, match_token
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -66,6 +66,18 @@ class StaffAuthenticationForm(OTPAdminAuthenticationForm):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+    def _verify_token(self, user, token, device=None):
+        """Try the code against each of the user's devices (the app, then recovery codes).
+
+        The form asks for no device choice: one field takes either kind of code.
+        """
+        if device is not None:
+            return super()._verify_token(user, token, device)
+        matched = match_token(user, token.strip())
+        if matched is None:
+            raise forms.ValidationError(self.otp_error_messages["invalid_token"], code="invalid_token")
+        return matched
 
     def _remote_addr(self) -> str | None:
         return self.request.META.get("REMOTE_ADDR") if self.request else None

@@ -7,13 +7,12 @@ request is a 404), checks the change permission on the object, and calls the wor
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from .. import roles, workflow
 from ..models import Artifact, Status
@@ -62,8 +61,9 @@ def _run(request, obj, action: str, form_class=None, **form_kwargs):
     return form.cleaned_data if form is not None else {}
 
 
-@require_POST
 def act(model_admin, request, object_id, action):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     obj = scoped_request(model_admin, request, object_id)
     if not model_admin.has_change_permission(request, obj):
         raise PermissionDenied
@@ -139,9 +139,10 @@ def _reply_body(obj, data) -> str:
     )
 
 
-@require_POST
 def show_personal_number(model_admin, request, object_id):
     """Show the full personal number once, and record that it was shown."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     obj = scoped_request(model_admin, request, object_id)
     if not model_admin.has_view_permission(request, obj):
         raise PermissionDenied
