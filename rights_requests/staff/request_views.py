@@ -51,12 +51,12 @@ def action_forms(user, obj) -> dict:
     return found
 
 
-def _run(request, obj, action: str, form_class=None, **form_kwargs):
-    """Validate the action's form, call `perform(cleaned_data)`, report the outcome."""
-    form = form_class(request.POST, **form_kwargs) if form_class else None
+def _validate(http_request, form_class=None, form_kwargs=None):
+    """Validate the action's form; return its cleaned data, or None after reporting errors."""
+    form = form_class(http_request.POST, **(form_kwargs or {})) if form_class else None
     if form is not None and not form.is_valid():
         errors = "; ".join(f"{e}" for errs in form.errors.values() for e in errs)
-        messages.error(request, _("Not done: %(errors)s") % {"errors": errors})
+        messages.error(http_request, _("Not done: %(errors)s") % {"errors": errors})
         return None
     return form.cleaned_data if form is not None else {}
 
@@ -99,7 +99,7 @@ def act(model_admin, request, object_id, action):
             messages.error(request, _("That person does not work for %(entity)s.") % {"entity": obj.legal_entity})
             return HttpResponseRedirect(change_url(obj))
     form_class, form_kwargs, perform = handlers[action]
-    data = _run(request, obj, action, form_class, **form_kwargs)
+    data = _validate(request, form_class, form_kwargs)
     if data is not None:
         try:
             perform(data)

@@ -113,9 +113,12 @@ def register_request(
         if not roles.can_see_request(by, RightsRequest(legal_entity_id=entity.pk)):
             raise PermissionError(_("You do not work for %(entity)s.") % {"entity": entity})
     with transaction.atomic():
-        try:
-            subject = DataSubject.objects.get_by_personal_number(personal_number)
-        except DataSubject.DoesNotExist:
+        # Look up by the keyed hash (DataSubject.objects.get_by_personal_number is not
+        # reachable: the model's default manager shadows the one added with add_to_class).
+        subject = DataSubject.objects.filter(
+            personal_number_hash=pii.lookup_hash(personal_number)
+        ).first()
+        if subject is None:
             subject = DataSubject(
                 first_name=first_name, last_name=last_name, email=email, phone=phone,
                 street_address=street_address, postal_code=postal_code, city=city,
