@@ -1,18 +1,26 @@
-"""HTML to PDF with WeasyPrint, refusing every URL that is not a local file."""
+"""HTML to PDF with WeasyPrint, refusing every URL that is not a local file or inline data."""
 
 from django.conf import settings
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+LOCAL_SCHEMES = ("file:", "data:")
 
 
-def local_only_fetcher(url: str, *args, **kwargs):
-    """WeasyPrint's url_fetcher: only files (and inline data:) load; the network never."""
-    from weasyprint.urls import default_url_fetcher
+class LocalOnlyURLFetcher(URLFetcher):
+    """WeasyPrint's fetcher limited to file: and data: URLs; the network is never reached."""
 
-    if url.startswith(("file:", "data:")):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"refusing to fetch {url.split(':', 1)[0]}: URL from a report")
+    def __init__(self):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=1)
+
+    def fetch(self, url, headers=None):
+        if not url.lower().startswith(LOCAL_SCHEMES):
+            raise ValueError(f"refusing to fetch a {url.split(':', 1)[0]} URL from a report")
+        return super().fetch(url, headers)
+
+
+local_only_fetcher = LocalOnlyURLFetcher()
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=local_only_fetcher).write_pdf()
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=LocalOnlyURLFetcher()).write_pdf()

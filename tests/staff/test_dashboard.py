@@ -1,0 +1,113 @@
+"""The DPO dashboard's figures, charts, CSV export and monthly PDF report."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from identity.levels import IdentityLevel
+from rights_requests import workflow
+from rights_requests.models import ExtensionReason, Outcome
+from rights_requests.staff import selectors
+from rights_requests.staff.report import local_only_fetcher, render_pdf
+from tests.rights_requests.factories import file_request, stockholm
+
+from .conftest import verified_client
+
+
+def test_open_requests_are_bucketed_by_deadline(dpo, make_subject, elnat):
+    today = selectors.today()
+    made = [file_request(make_subject(), elnat, level=IdentityLevel.HIGH) for _i in range(5)]
+    for request, days in zip(made, [-1, 0, 5, 10, 30], strict=True):
+        type(request).objects.filter(pk=request.pk).update(deadline_on=today + datetime.timedelta(days=days))
+    counts = selectors.deadline_buckets(dpo, on=today)
+    assert counts == {"overdue": 1, "due_3": 1, "due_7": 1, "due_14": 1, "later": 1, "total": 5}
+
+
+def test_monthly_figures_give_on_time_rate_median_and_extension_and_refusal_rates(dpo, make_subject, elnat):
+    """Three requests received 2026-03-02 and decided in March after 3, 5 and 40 days."""
+    received = stockholm(2026, 3, 2, 10, 0)
+    decided = []
+    for days, action in [(3, "complete"), (5, "refuse"), (40, "extend_complete")]:
+        request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+        at = received + datetime.timedelta(days=days)
+        if action == "refuse":
+            workflow.request_refuse(request, reasons="Manifestly unfounded.", now=at)
+        else:
+            if action == "extend_complete":
+                workflow.request_extend(request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Much.",
+                                        now=received + datetime.timedelta(days=2))
+            workflow.request_complete(request, outcome=Outcome.GRANTED, now=at)
+        decided.append(request)
+    months = selectors.monthly_figures(dpo, on=datetime.date(2026, 4, 20))
+    assert [m.month for m in months][-2:] == [datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)]
+    march = months[-2]
+    # 40 days after 2 March is 11 April: decided in April, not March.
+    assert (march.decided, march.on_time, march.refused, march.extended) == (2, 2, 1, 0)
+    assert march.median_days == 4.0
+    april = months[-1]
+    assert (april.decided, april.on_time, april.extended) == (1, 1, 1)
+    assert april.median_days == 40.0
+    assert april.extension_rate == 1.0
+
+
+def test_the_median_of_an_odd_month_is_its_middle_request(dpo, make_subject, elnat):
+    received = stockholm(2026, 5, 4, 9, 0)
+    for days in (1, 2, 9):
+        request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+        workflow.request_complete(request, now=received + datetime.timedelta(days=days))
+    may = selectors.monthly_figures(dpo, on=datetime.date(2026, 5, 31))[-1]
+    assert may.median_days == 2.0
+    assert may.on_time_rate == 1.0
+
+
+def test_the_dashboard_page_shows_charts_and_the_requests_at_risk(dpo, make_subject, elnat):
+    late = file_request(make_subject(), elnat, level=IdentityLevel.HIGH,
+                        received_at=timezone.now() - datetime.timedelta(days=45))
+    response = verified_client(dpo).get(reverse("admin:staff_dashboard"))
+    page = response.content.decode()
+    assert page.count('<svg class="staff-chart"') == 4
+    assert "cdn" not in page.lower()
+    assert late in response.context["at_risk"]
+    assert response.context["buckets"][0][2] == 1
+
+
+def test_the_csv_export_lists_open_requests_without_personal_data(dpo, make_subject, elnat):
+    subject = make_subject(first_name="Sigrid")
+    request = file_request(subject, elnat, level=IdentityLevel.HIGH)
+    response = verified_client(dpo).get(reverse("admin:staff_dashboard_csv"))
+    body = b"".join(response.streaming_content).decode()
+    assert response["Content-Type"].startswith("text/csv")
+    assert request.reference in body
+    assert "Sigrid" not in body and subject.personal_number.digits not in body
+
+
+def test_the_monthly_report_is_a_pdf(dpo, make_subject, elnat):
+    file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    response = verified_client(dpo).get(reverse("admin:staff_dashboard_pdf"), {"month": "2026-03"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_a_malformed_report_month_is_a_400(dpo):
+    response = verified_client(dpo).get(reverse("admin:staff_dashboard_pdf"), {"month": "March"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", ["http://example.org/x.png", "https://example.org/x.css", "ftp://h/x"])
+def test_the_report_renderer_never_fetches_from_the_network(url):
+    with pytest.raises(ValueError):
+        local_only_fetcher(url)
+
+
+def test_a_report_linking_a_network_image_still_renders_without_fetching_it(monkeypatch):
+    import urllib.request
+
+    def refuse(*args, **kwargs):  # pragma: no cover - called only on a regression
+        raise AssertionError("network fetch attempted")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    pdf = render_pdf('<html><body><img src="http://127.0.0.1:9/x.png"><p>x</p></body></html>')
+    assert pdf.startswith(b"%PDF")
