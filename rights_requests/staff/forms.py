@@ -100,6 +100,13 @@ class ReplyForm(forms.Form):
         return data
 
 
+class UnechoedTextInput(forms.TextInput):
+    """A text input that never writes its value back into the page (a personal number)."""
+
+    def format_value(self, value):
+        return None
+
+
 STAFF_CHANNELS = [(c, Channel(c).label) for c in (Channel.EMAIL, Channel.LETTER, Channel.PHONE, Channel.VISIT)]
 
 
@@ -113,7 +120,7 @@ class RegisterRequestForm(forms.Form):
         help_text=_("When the request reached us, not when you register it: the deadline counts from then."),
     )
     personal_number = forms.CharField(label=_("Personal identity number"), max_length=20,
-                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
+                                      widget=UnechoedTextInput(attrs={"autocomplete": "off"}))
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("E-mail"), required=False)

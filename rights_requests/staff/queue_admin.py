@@ -38,6 +38,8 @@ class QueueFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
+        if self.value() is None and "status__exact" in request.GET:
+            return queryset  # an explicit status filter replaces the default "open"
         return selectors.queue(queryset, self.value() or "open", user=request.user)
 
 

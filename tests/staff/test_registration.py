@@ -88,3 +88,12 @@ def test_staff_cannot_register_for_a_company_they_do_not_work_for(elnat_staff, e
 def test_only_offline_channels_can_be_registered(elnat_staff, elnat, channel):
     response = verified_client(elnat_staff).post(reverse(URL), form_data([elnat], channel=channel))
     assert "channel" in response.context["form"].errors
+
+
+def test_a_refused_form_does_not_write_the_personal_number_back_into_the_page(elnat_staff, elnat):
+    data = form_data([elnat], received_at="")
+    response = verified_client(elnat_staff).post(reverse(URL), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert data["personal_number"] not in page
+    assert data["personal_number"].replace("-", "") not in page

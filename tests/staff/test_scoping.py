@@ -110,3 +110,21 @@ def test_staff_without_any_company_see_nothing(requests_everywhere):
 
     nobody = make_staff("nils.nowhere", roles.CUSTOMER_SERVICE)
     assert references_listed(verified_client(nobody)) == set()
+
+
+def test_the_queue_defaults_to_open_requests_but_a_status_filter_replaces_that(elnat_staff, requests_everywhere):
+    own = requests_everywhere["elnat"]
+    workflow.request_complete(own)
+    client = verified_client(elnat_staff)
+    assert references_listed(client) == {own.reference}  # with queue=all
+    default = client.get(reverse(CHANGELIST))
+    assert list(default.context["cl"].result_list) == []
+    completed = client.get(reverse(CHANGELIST), {"status__exact": "completed"})
+    assert [r.reference for r in completed.context["cl"].result_list] == [own.reference]
+
+
+def test_the_admin_has_one_address_in_every_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert reverse(CHANGELIST).startswith("/admin/")
