@@ -90,6 +90,7 @@ def act(model_admin, request, object_id, action):
                            lambda d: services.refusal_decide(obj, approve=d["decision"] == "approve",
                                                              by=user, note=d["note"])),
         "reply": (forms.ReplyForm, {}, lambda d: services.staff_reply(obj, body=_reply_body(obj, d), by=user)),
+        "withdraw": (None, {}, lambda d: workflow.request_withdraw(obj, by=user)),
     }
     if action not in handlers:
         raise Http404("No such action.")
@@ -123,6 +124,7 @@ ACTION_LABELS = {
     "propose_refusal": "refusal proposed; it waits for the DPO",
     "decide_refusal": "decision on the refusal recorded",
     "reply": "message sent",
+    "withdraw": "withdrawal recorded",
 }
 
 

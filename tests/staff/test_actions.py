@@ -259,3 +259,45 @@ def test_an_expired_file_is_not_served(client, work, artifact):
     artifact.save(update_fields=["expires_at"])
     url = reverse("admin:rights_requests_rightsrequest_file", args=[work.pk, artifact.pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_action_forms_are_not_nested_in_the_page_form(client, work):
+    """Browsers ignore a <form> inside another: each action button must be in its own form."""
+    from html.parser import HTMLParser
+
+    class FormDepth(HTMLParser):
+        depth = deepest = forms = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "form":
+                self.depth += 1
+                self.forms += 1
+                self.deepest = max(self.deepest, self.depth)
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.depth -= 1
+
+    parser = FormDepth()
+    parser.feed(client.get(reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])).content.decode())
+    assert parser.forms > 5
+    assert parser.deepest == 1
+
+
+def test_staff_record_a_withdrawal_the_customer_asked_for(client, elnat_staff, work):
+    act(client, work, "withdraw")
+    work.refresh_from_db()
+    assert work.status == Status.WITHDRAWN
+    assert last_event(work, "request.withdrawn").actor == elnat_staff
+
+
+def test_an_action_the_state_does_not_allow_is_an_admin_error(client, work):
+    workflow.request_complete(work)
+    response = act(client, work, "ask", question="Anything else?")
+    work.refresh_from_db()
+    assert work.status == Status.COMPLETED
+    assert any("Cannot" in m for m in flash(response))
+
+
+def test_an_unknown_action_is_not_found(client, work):
+    assert act(client, work, "delete_everything").status_code == 404
