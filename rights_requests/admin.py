@@ -94,9 +94,6 @@ class RightsRequestAdmin(ScopedAdmin):
     ]
     readonly_fields = [f for _title, opts in fieldsets for f in opts["fields"]]
 
-    class Media:
-        css = {"all": ["staff/admin.css"]}
-
     @admin.display(description=_("deadline"), ordering="deadline_on")
     def deadline(self, obj):
         return queue_admin.deadline_badge(obj, selectors.today())
