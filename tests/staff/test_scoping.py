@@ -128,3 +128,28 @@ def test_the_admin_has_one_address_in_every_language():
 
     with translation.override("en"):
         assert reverse(CHANGELIST).startswith("/admin/")
+
+
+def test_each_dpo_and_the_administrator_count_only_their_companies_on_the_dashboard(
+    dpo, administrator, landskrona, requests_everywhere
+):
+    from rights_requests import roles
+
+    from .conftest import make_staff
+
+    landskrona_dpo = make_staff("lena.dpo", roles.DPO, organisations=[landskrona])
+    totals = {}
+    for user in (dpo, landskrona_dpo, administrator):
+        response = verified_client(user).get(reverse("admin:staff_dashboard"))
+        totals[user.username] = response.context["open_total"]
+        csv = b"".join(verified_client(user).get(reverse("admin:staff_dashboard_csv")).streaming_content)
+        listed = {ref for ref in (r.reference for r in requests_everywhere.values()) if ref.encode() in csv}
+        assert len(listed) == totals[user.username]
+    assert totals == {"dora.dpo": 2, "lena.dpo": 1, "ada.admin": 3}
+
+
+def test_the_sign_in_page_asks_for_the_code(db):
+    from django.test import Client
+
+    page = Client().get(reverse("admin:login")).content.decode()
+    assert 'name="otp_token"' in page and 'name="password"' in page
