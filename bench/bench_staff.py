@@ -49,10 +49,16 @@ def _create_database():
 
     config = parse(DATABASE_URL)
     with psycopg.connect(
-        host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432, user=config["USER"],
-        password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
+        host=config["HOST"] or "127.0.0.1",
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
@@ -87,7 +93,9 @@ def _build(n: int):
         for i in range(n_subjects):
             birth = f"19{50 + i % 50:02d}0{1 + i % 9}1{i % 10}"
             serial = f"{i % 1000:03d}"
-            number = pii.parse_personal_number(birth + serial + str(pii.luhn_check_digit(birth[2:] + serial)))
+            number = pii.parse_personal_number(
+                birth + serial + str(pii.luhn_check_digit(birth[2:] + serial))
+            )
             subject = DataSubject(first_name="Bench", last_name=f"Person{i}")
             subject.personal_number_encrypted = pii.encrypt(number.digits)
             subject.personal_number_hash = f"bench{i:059d}"  # unique; no look-ups in this bench
@@ -97,13 +105,23 @@ def _build(n: int):
         entities = list(LegalEntity.objects.select_related("organisation"))
         now = timezone.now()
         submissions, requests = [], []
-        statuses = [Status.IN_PROGRESS] * 3 + [Status.AWAITING_IDENTITY, Status.AWAITING_CUSTOMER,
-                                               Status.RECEIVED] + [Status.COMPLETED] * 8 + [Status.REFUSED]
+        statuses = (
+            [Status.IN_PROGRESS] * 3
+            + [Status.AWAITING_IDENTITY, Status.AWAITING_CUSTOMER, Status.RECEIVED]
+            + [Status.COMPLETED] * 8
+            + [Status.REFUSED]
+        )
         for i in range(n):
             entity = entities[i % len(entities)]
             received_at = now - datetime.timedelta(minutes=rng.randrange(0, 540 * 24 * 60))
-            submissions.append(Submission(subject=subjects[i % len(subjects)], organisation=entity.organisation,
-                                          channel=Channel.WEB, received_at=received_at))
+            submissions.append(
+                Submission(
+                    subject=subjects[i % len(subjects)],
+                    organisation=entity.organisation,
+                    channel=Channel.WEB,
+                    received_at=received_at,
+                )
+            )
         Submission.objects.bulk_create(submissions, batch_size=5000)
         for i, submission in enumerate(submissions):
             entity = entities[i % len(entities)]
@@ -116,17 +134,32 @@ def _build(n: int):
             extended = rng.random() < 0.05
             closed_at = None
             if status in (Status.COMPLETED, Status.REFUSED):
-                closed_at = min(submission.received_at + datetime.timedelta(days=rng.randrange(1, 45)), now)
-            requests.append(RightsRequest(
-                submission=submission, subject_id=submission.subject_id, legal_entity=entity,
-                right=rng.choice(Right.values), reference=f"{entity.organisation.code}-B-{i:08d}",
-                channel=Channel.WEB, status=status, identity_required="substantial",
-                received_at=submission.received_at, received_on=received_on, due_on=due_on,
-                notice_by=due_on, deadline_on=deadlines.due_date(received_on, 3) if extended else due_on,
-                extended_due_on=deadlines.due_date(received_on, 3) if extended else None,
-                target_on=due_on, closed_at=closed_at,
-                outcome=(Outcome.REFUSED if status == Status.REFUSED else Outcome.GRANTED) if closed_at else "",
-            ))
+                closed_at = min(
+                    submission.received_at + datetime.timedelta(days=rng.randrange(1, 45)), now
+                )
+            requests.append(
+                RightsRequest(
+                    submission=submission,
+                    subject_id=submission.subject_id,
+                    legal_entity=entity,
+                    right=rng.choice(Right.values),
+                    reference=f"{entity.organisation.code}-B-{i:08d}",
+                    channel=Channel.WEB,
+                    status=status,
+                    identity_required="substantial",
+                    received_at=submission.received_at,
+                    received_on=received_on,
+                    due_on=due_on,
+                    notice_by=due_on,
+                    deadline_on=deadlines.due_date(received_on, 3) if extended else due_on,
+                    extended_due_on=deadlines.due_date(received_on, 3) if extended else None,
+                    target_on=due_on,
+                    closed_at=closed_at,
+                    outcome=(Outcome.REFUSED if status == Status.REFUSED else Outcome.GRANTED)
+                    if closed_at
+                    else "",
+                )
+            )
         RightsRequest.objects.bulk_create(requests, batch_size=5000)
     with __import__("django.db").db.connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -152,8 +185,12 @@ def _staff():
 
     elnat = LegalEntity.objects.get(slug="kalmar-energi-elnat")
     return {
-        "Elnät customer service": user("bench.elnat", roles.CUSTOMER_SERVICE, legal_entities=[elnat]),
-        "Kalmar DPO": user("bench.dpo", roles.DPO, organisations=[Organisation.objects.get(code="KE")]),
+        "Elnät customer service": user(
+            "bench.elnat", roles.CUSTOMER_SERVICE, legal_entities=[elnat]
+        ),
+        "Kalmar DPO": user(
+            "bench.dpo", roles.DPO, organisations=[Organisation.objects.get(code="KE")]
+        ),
     }
 
 
@@ -203,7 +240,9 @@ def main():
     build_note = f"built in {time.perf_counter() - started:.1f} s" if built else "reused"
     total = RightsRequest.objects.count()
     open_count = RightsRequest.objects.filter(closed_at__isnull=True).count()
-    print(f"Staff queues and DPO dashboard on PostgreSQL: {total} requests ({open_count} open), {build_note}")
+    print(
+        f"Staff queues and DPO dashboard on PostgreSQL: {total} requests ({open_count} open), {build_note}"
+    )
     print(f"{'page':58} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     staff = _staff()
     queue = reverse("admin:rights_requests_rightsrequest_changelist")
@@ -211,9 +250,18 @@ def main():
         ("Elnät customer service", "queue: open by deadline", queue, {}),
         ("Elnät customer service", "queue: my queue", queue, {"queue": "mine"}),
         ("Elnät customer service", "queue: overdue", queue, {"queue": "overdue"}),
-        ("Elnät customer service", "queue: due within 7 days, right=access", queue,
-         {"queue": "due_7", "right__exact": "access"}),
-        ("Elnät customer service", "queue: recently completed", queue, {"queue": "recently_completed"}),
+        (
+            "Elnät customer service",
+            "queue: due within 7 days, right=access",
+            queue,
+            {"queue": "due_7", "right__exact": "access"},
+        ),
+        (
+            "Elnät customer service",
+            "queue: recently completed",
+            queue,
+            {"queue": "recently_completed"},
+        ),
         ("Kalmar DPO", "queue: open by deadline", queue, {}),
         ("Kalmar DPO", "queue: refusals awaiting DPO", queue, {"queue": "pending_refusal"}),
         ("Kalmar DPO", "DPO dashboard", reverse("admin:staff_dashboard"), {}),

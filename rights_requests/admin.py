@@ -66,11 +66,24 @@ class ScopedAdmin(admin.ModelAdmin):
 @admin.register(RightsRequest)
 class RightsRequestAdmin(ScopedAdmin):
     entity_path = "legal_entity"
-    list_display = ["reference", "right", "legal_entity", "status", "channel", "deadline", "assignee"]
+    list_display = [
+        "reference",
+        "right",
+        "legal_entity",
+        "status",
+        "channel",
+        "deadline",
+        "assignee",
+    ]
     list_display_links = ["reference"]
     list_filter = [
-        queue_admin.QueueFilter, queue_admin.OrganisationFilter, queue_admin.CompanyFilter,
-        "right", "channel", "status", queue_admin.AssigneeFilter,
+        queue_admin.QueueFilter,
+        queue_admin.OrganisationFilter,
+        queue_admin.CompanyFilter,
+        "right",
+        "channel",
+        "status",
+        queue_admin.AssigneeFilter,
     ]
     search_fields = ["=reference"]
     # No search by personal number: the admin's search is a GET, and a personal number
@@ -83,12 +96,39 @@ class RightsRequestAdmin(ScopedAdmin):
     actions = [queue_admin.assign_to_me, queue_admin.assign_to_someone, queue_admin.unassign]
     change_form_template = "admin/rights_requests/rightsrequest/change_form.html"
     fieldsets = [
-        (None, {"fields": ["reference", "legal_entity", "right", "channel", "status", "assignee_name",
-                           "details"]}),
-        (_("Deadline"), {"fields": ["received_at", "due_on", "notice_by", "extended_due_on",
-                                    "deadline_on", "target_on", "paused_days", "paused_since",
-                                    "deadline_state", "extension_reason_code", "extension_reason",
-                                    "extension_notice_sent_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "legal_entity",
+                    "right",
+                    "channel",
+                    "status",
+                    "assignee_name",
+                    "details",
+                ]
+            },
+        ),
+        (
+            _("Deadline"),
+            {
+                "fields": [
+                    "received_at",
+                    "due_on",
+                    "notice_by",
+                    "extended_due_on",
+                    "deadline_on",
+                    "target_on",
+                    "paused_days",
+                    "paused_since",
+                    "deadline_state",
+                    "extension_reason_code",
+                    "extension_reason",
+                    "extension_notice_sent_at",
+                ]
+            },
+        ),
         (_("Identity"), {"fields": ["identity_required", "identity_level", "identity_method"]}),
         (_("Decision"), {"fields": ["outcome", "decision_reasons", "closed_at"]}),
     ]
@@ -116,10 +156,16 @@ class RightsRequestAdmin(ScopedAdmin):
         return [
             path("register/", wrap(request_views.register), name=f"{info}_register"),
             path("<int:object_id>/act/<slug:action>/", wrap(request_views.act), name=f"{info}_act"),
-            path("<int:object_id>/personal-number/", wrap(request_views.show_personal_number),
-                 name=f"{info}_personal_number"),
-            path("<int:object_id>/files/<int:artifact_id>/", wrap(request_views.download_file),
-                 name=f"{info}_file"),
+            path(
+                "<int:object_id>/personal-number/",
+                wrap(request_views.show_personal_number),
+                name=f"{info}_personal_number",
+            ),
+            path(
+                "<int:object_id>/files/<int:artifact_id>/",
+                wrap(request_views.download_file),
+                name=f"{info}_file",
+            ),
         ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -138,17 +184,25 @@ class RightsRequestAdmin(ScopedAdmin):
             "subject": obj.subject,
             "submission": obj.submission,
             "siblings": siblings,
-            "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count() - len(siblings),
+            "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count()
+            - len(siblings),
             "timeline": obj.events.select_related("actor").order_by("seq"),
             "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
             "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
-            "action_forms": request_views.action_forms(user, obj) if self.has_change_permission(request, obj) else {},
+            "action_forms": request_views.action_forms(user, obj)
+            if self.has_change_permission(request, obj)
+            else {},
             "refusal_proposal": proposal,
-            "can_decide_refusal": bool(proposal) and user.has_perm("rights_requests.approve_refusal")
-            and roles.is_dpo(user) and proposal.actor_id != user.pk,
+            "can_decide_refusal": bool(proposal)
+            and user.has_perm("rights_requests.approve_refusal")
+            and roles.is_dpo(user)
+            and proposal.actor_id != user.pk,
             "decide_form": request_views.forms.DecideRefusalForm(),
-            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-            "show_delete": False, "show_close": True,
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+            "show_close": True,
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
@@ -159,8 +213,18 @@ class DataSubjectAdmin(ScopedAdmin):
     list_display = ["masked_name", "masked_personal_number"]
     search_fields = ["=last_name"]
     search_help_text = _("Last name (exact)")
-    readonly_fields = ["masked_personal_number", "first_name", "last_name", "email", "phone",
-                       "street_address", "postal_code", "city", "preferred_language", "created_at"]
+    readonly_fields = [
+        "masked_personal_number",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "street_address",
+        "postal_code",
+        "city",
+        "preferred_language",
+        "created_at",
+    ]
     fields = readonly_fields
 
     def get_queryset(self, request):
@@ -178,10 +242,20 @@ class DataSubjectAdmin(ScopedAdmin):
         obj = self.get_object_or_404(request, object_id)
         if request.method == "GET":
             for rights_request in roles.scope_requests(obj.requests.all(), request.user):
-                workflow.record_personal_data_view(rights_request, by=request.user, what="subject page")
-        return super().change_view(request, object_id, form_url, {
-            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-            **(extra_context or {})})
+                workflow.record_personal_data_view(
+                    rights_request, by=request.user, what="subject page"
+                )
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            {
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+                **(extra_context or {}),
+            },
+        )
 
 
 @admin.register(Submission)
@@ -189,8 +263,15 @@ class SubmissionAdmin(ScopedAdmin):
     list_display = ["__str__", "organisation", "channel", "received_at", "capacity"]
     list_filter = ["channel", "capacity"]
     list_select_related = ["organisation"]
-    readonly_fields = ["organisation", "channel", "received_at", "language", "capacity",
-                       "registered_by", "created_at"]
+    readonly_fields = [
+        "organisation",
+        "channel",
+        "received_at",
+        "language",
+        "capacity",
+        "registered_by",
+        "created_at",
+    ]
     fields = readonly_fields
 
     def get_queryset(self, request):
@@ -199,12 +280,30 @@ class SubmissionAdmin(ScopedAdmin):
 
 @admin.register(RequestEvent)
 class RequestEventAdmin(ScopedAdmin):
-    list_display = ["request", "seq", "kind", "from_status", "to_status", "actor_label", "created_at"]
+    list_display = [
+        "request",
+        "seq",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor_label",
+        "created_at",
+    ]
     list_filter = ["kind"]
     list_select_related = ["request"]
     search_fields = ["=request__reference"]
-    readonly_fields = ["request", "seq", "kind", "from_status", "to_status", "actor_label", "data",
-                       "customer_visible", "created_at", "hash"]
+    readonly_fields = [
+        "request",
+        "seq",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor_label",
+        "data",
+        "customer_visible",
+        "created_at",
+        "hash",
+    ]
     fields = readonly_fields
 
     def has_change_permission(self, request, obj=None):
@@ -228,8 +327,17 @@ class ArtifactAdmin(ScopedAdmin):
     list_display = ["filename", "request", "kind", "size", "created_at", "expires_at", "download"]
     list_filter = ["kind"]
     list_select_related = ["request"]
-    readonly_fields = ["request", "kind", "filename", "content_type", "size", "sha256", "created_at",
-                       "expires_at", "deleted_at"]
+    readonly_fields = [
+        "request",
+        "kind",
+        "filename",
+        "content_type",
+        "size",
+        "sha256",
+        "created_at",
+        "expires_at",
+        "deleted_at",
+    ]
     fields = readonly_fields
 
     def has_change_permission(self, request, obj=None):

@@ -57,8 +57,13 @@ ROLE_PERMISSIONS = {
         "datamap.view_legalbasis",
     ],
     # Administrators get every permission of these apps (see ensure_roles).
-    ADMINISTRATOR: ["app:rights_requests", "app:datamap", "app:auth", "app:otp_totp",
-                    "app:otp_static"],
+    ADMINISTRATOR: [
+        "app:rights_requests",
+        "app:datamap",
+        "app:auth",
+        "app:otp_totp",
+        "app:otp_static",
+    ],
 }
 
 
@@ -111,7 +116,9 @@ def grant_role(
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     for organisation in organisations:
-        StaffMembership.objects.get_or_create(user=user, organisation=organisation, legal_entity=None)
+        StaffMembership.objects.get_or_create(
+            user=user, organisation=organisation, legal_entity=None
+        )
     for entity in legal_entities:
         StaffMembership.objects.get_or_create(
             user=user, organisation_id=entity.organisation_id, legal_entity=entity
@@ -128,9 +135,7 @@ def role_names(user) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if "_staff_role_names" not in user.__dict__:
-        user.__dict__["_staff_role_names"] = frozenset(
-            user.groups.values_list("name", flat=True)
-        )
+        user.__dict__["_staff_role_names"] = frozenset(user.groups.values_list("name", flat=True))
     return user.__dict__["_staff_role_names"]
 
 
@@ -153,8 +158,11 @@ def entity_ids(user) -> frozenset[int] | None:
         memberships = StaffMembership.objects.filter(user_id=user.pk)
         ids = LegalEntity.objects.filter(
             Q(pk__in=memberships.filter(legal_entity__isnull=False).values("legal_entity_id"))
-            | Q(organisation_id__in=memberships.filter(legal_entity__isnull=True).values(
-                "organisation_id"))
+            | Q(
+                organisation_id__in=memberships.filter(legal_entity__isnull=True).values(
+                    "organisation_id"
+                )
+            )
         ).values_list("pk", flat=True)
         user.__dict__["_staff_entity_ids"] = frozenset(ids)
     return user.__dict__["_staff_entity_ids"]
@@ -191,7 +199,9 @@ def scope_submissions(queryset: QuerySet, user) -> QuerySet:
     if ids is None:
         return queryset
     return queryset.filter(
-        Exists(RightsRequest.objects.filter(submission=OuterRef("pk"), legal_entity__in=sorted(ids)))
+        Exists(
+            RightsRequest.objects.filter(submission=OuterRef("pk"), legal_entity__in=sorted(ids))
+        )
     )
 
 

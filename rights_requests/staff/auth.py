@@ -31,7 +31,9 @@ def _window_start(now: datetime.datetime | None = None) -> datetime.datetime:
 
 def is_locked_out(username: str, *, now: datetime.datetime | None = None) -> bool:
     return (
-        StaffLoginFailure.objects.filter(username=username.lower(), at__gte=_window_start(now)).count()
+        StaffLoginFailure.objects.filter(
+            username=username.lower(), at__gte=_window_start(now)
+        ).count()
         >= settings.STAFF_LOCKOUT_FAILURES
     )
 
@@ -76,7 +78,9 @@ class StaffAuthenticationForm(OTPAdminAuthenticationForm):
             return super()._verify_token(user, token, device)
         matched = match_token(user, token.strip())
         if matched is None:
-            raise forms.ValidationError(self.otp_error_messages["invalid_token"], code="invalid_token")
+            raise forms.ValidationError(
+                self.otp_error_messages["invalid_token"], code="invalid_token"
+            )
         return matched
 
     def _remote_addr(self) -> str | None:
@@ -151,5 +155,7 @@ class EnrolForm(forms.Form):
     def clean_token(self):
         token = self.cleaned_data["token"].strip().replace(" ", "")
         if not self.device.verify_token(token):
-            raise forms.ValidationError(_("That code does not match. Check the time on your phone."))
+            raise forms.ValidationError(
+                _("That code does not match. Check the time on your phone.")
+            )
         return token

@@ -6,8 +6,15 @@ from django.utils.safestring import SafeString, mark_safe
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 200, 44, 28, 12
 
 
-def bar_chart(labels: list[str], values: list[float | None], *, title: str, maximum: float | None = None,
-              percent: bool = False, colour: str = "#417690") -> SafeString:
+def bar_chart(
+    labels: list[str],
+    values: list[float | None],
+    *,
+    title: str,
+    maximum: float | None = None,
+    percent: bool = False,
+    colour: str = "#417690",
+) -> SafeString:
     """A bar per label; a missing value (None) leaves a gap. Returns an <svg> element."""
     present = [v for v in values if v is not None]
     top = maximum if maximum is not None else (max(present) if present else 0) or 1

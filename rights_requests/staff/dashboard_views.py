@@ -30,14 +30,33 @@ def dashboard_context(user, *, on: datetime.date) -> dict:
         "by_right": selectors.open_by_right(user, on=on),
         "months": months,
         "charts": [
-            charts.bar_chart(labels, [m.on_time_rate for m in months], title=_("Answered on time"),
-                             maximum=1, percent=True, colour="#2e7d32"),
-            charts.bar_chart(labels, [m.median_days for m in months],
-                             title=_("Median handling time, days")),
-            charts.bar_chart(labels, [m.extension_rate for m in months], title=_("Extended"),
-                             maximum=1, percent=True, colour="#ef6c00"),
-            charts.bar_chart(labels, [m.refusal_rate for m in months], title=_("Refused"),
-                             maximum=1, percent=True, colour="#b3261e"),
+            charts.bar_chart(
+                labels,
+                [m.on_time_rate for m in months],
+                title=_("Answered on time"),
+                maximum=1,
+                percent=True,
+                colour="#2e7d32",
+            ),
+            charts.bar_chart(
+                labels, [m.median_days for m in months], title=_("Median handling time, days")
+            ),
+            charts.bar_chart(
+                labels,
+                [m.extension_rate for m in months],
+                title=_("Extended"),
+                maximum=1,
+                percent=True,
+                colour="#ef6c00",
+            ),
+            charts.bar_chart(
+                labels,
+                [m.refusal_rate for m in months],
+                title=_("Refused"),
+                maximum=1,
+                percent=True,
+                colour="#b3261e",
+            ),
         ],
         "at_risk": list(selectors.at_risk(user, on=on)),
         "pending_refusals": list(selectors.pending_refusals(user)),
@@ -66,14 +85,37 @@ def export_csv(request, site):
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["reference", "organisation", "company", "right", "channel", "status",
-                               "received_on", "deadline_on", "days_left", "extended", "assignee"])
+        yield writer.writerow(
+            [
+                "reference",
+                "organisation",
+                "company",
+                "right",
+                "channel",
+                "status",
+                "received_on",
+                "deadline_on",
+                "days_left",
+                "extended",
+                "assignee",
+            ]
+        )
         for r in selectors.open_requests_for_export(request.user).iterator(chunk_size=2000):
-            yield writer.writerow([
-                r.reference, r.legal_entity.organisation.name, r.legal_entity.name, r.right, r.channel,
-                r.status, r.received_on.isoformat(), r.deadline_on.isoformat(), (r.deadline_on - on).days,
-                "yes" if r.extended_due_on else "no", r.assignee.get_username() if r.assignee_id else "",
-            ])
+            yield writer.writerow(
+                [
+                    r.reference,
+                    r.legal_entity.organisation.name,
+                    r.legal_entity.name,
+                    r.right,
+                    r.channel,
+                    r.status,
+                    r.received_on.isoformat(),
+                    r.deadline_on.isoformat(),
+                    (r.deadline_on - on).days,
+                    "yes" if r.extended_due_on else "no",
+                    r.assignee.get_username() if r.assignee_id else "",
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="open-requests-{on.isoformat()}.csv"'
@@ -90,11 +132,16 @@ def report_pdf(request, site):
             year, number = (int(part) for part in month.split("-"))
             datetime.date(year, number, 1)  # validates the month
         except ValueError:
-            return HttpResponse(_("Give the month as YYYY-MM."), status=400, content_type="text/plain")
+            return HttpResponse(
+                _("Give the month as YYYY-MM."), status=400, content_type="text/plain"
+            )
         nxt = datetime.date(year + number // 12, number % 12 + 1, 1)
         on = min(on, nxt - datetime.timedelta(days=1))
-    context = {**dashboard_context(request.user, on=on), "month": on.replace(day=1),
-               "generated_by": request.user.get_username()}
+    context = {
+        **dashboard_context(request.user, on=on),
+        "month": on.replace(day=1),
+        "generated_by": request.user.get_username(),
+    }
     html = render_to_string("staff/report.html", context, request=request)
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="dsr-report-{on:%Y-%m}.pdf"'

@@ -31,8 +31,9 @@ def assignable_staff(user, request=None):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Assign to"),
-                                      empty_label=_("nobody"))
+    assignee = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Assign to"), empty_label=_("nobody")
+    )
 
     def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,56 +43,84 @@ class AssignForm(forms.Form):
 class VerifyIdentityForm(forms.Form):
     """Record how identity was checked; the document itself is never kept (R22-R23)."""
 
-    level = forms.ChoiceField(label=_("Level reached"),
-                              choices=[c for c in IdentityLevel.choices if c[0] != IdentityLevel.NONE])
+    level = forms.ChoiceField(
+        label=_("Level reached"),
+        choices=[c for c in IdentityLevel.choices if c[0] != IdentityLevel.NONE],
+    )
     method = forms.ChoiceField(label=_("Method"), choices=VerificationMethod.choices)
-    checked_by = forms.CharField(label=_("Checked by"), max_length=100,
-                                 help_text=_("Who saw the document or sent the letter."))
+    checked_by = forms.CharField(
+        label=_("Checked by"),
+        max_length=100,
+        help_text=_("Who saw the document or sent the letter."),
+    )
 
 
 class AskCustomerForm(forms.Form):
-    question = forms.CharField(label=_("Question to the customer"), widget=forms.Textarea(attrs={"rows": 3}))
+    question = forms.CharField(
+        label=_("Question to the customer"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ExtendForm(forms.Form):
     reason_code = forms.ChoiceField(label=_("Ground (Art. 12(3))"), choices=ExtensionReason.choices)
-    reason = forms.CharField(label=_("Reasons, in words, for the customer"),
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reasons, in words, for the customer"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CompleteForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        choices=[(Outcome.GRANTED, Outcome.GRANTED.label),
-                 (Outcome.PARTIALLY_GRANTED, Outcome.PARTIALLY_GRANTED.label)],
+        choices=[
+            (Outcome.GRANTED, Outcome.GRANTED.label),
+            (Outcome.PARTIALLY_GRANTED, Outcome.PARTIALLY_GRANTED.label),
+        ],
     )
-    reasons = forms.CharField(label=_("Reasons for what was not granted"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(
+        label=_("Reasons for what was not granted"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def clean(self):
         data = super().clean()
-        if data.get("outcome") == Outcome.PARTIALLY_GRANTED and not (data.get("reasons") or "").strip():
+        if (
+            data.get("outcome") == Outcome.PARTIALLY_GRANTED
+            and not (data.get("reasons") or "").strip()
+        ):
             self.add_error("reasons", _("A partial grant needs the reasons (GDPR Art. 12(4))."))
         return data
 
 
 class ProposeRefusalForm(forms.Form):
-    reasons = forms.CharField(label=_("Reasons for refusing (Art. 12(4), 12(5))"),
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(
+        label=_("Reasons for refusing (Art. 12(4), 12(5))"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class DecideRefusalForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve the refusal")),
-                                          ("reject", _("Reject the proposal"))])
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve the refusal")), ("reject", _("Reject the proposal"))]
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
 class ReplyForm(forms.Form):
-    template = forms.ChoiceField(label=_("Template"), required=False,
-                                 choices=[("", "—")] + [(t.code, t.title) for t in TEMPLATES])
-    language = forms.ChoiceField(label=_("Language"), choices=[("sv", "svenska"), ("en", "English")])
-    body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text=_("Leave empty to send the template as it is."))
+    template = forms.ChoiceField(
+        label=_("Template"),
+        required=False,
+        choices=[("", "—")] + [(t.code, t.title) for t in TEMPLATES],
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("sv", "svenska"), ("en", "English")]
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Leave empty to send the template as it is."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -107,7 +136,9 @@ class UnechoedTextInput(forms.TextInput):
         return None
 
 
-STAFF_CHANNELS = [(c, Channel(c).label) for c in (Channel.EMAIL, Channel.LETTER, Channel.PHONE, Channel.VISIT)]
+STAFF_CHANNELS = [
+    (c, Channel(c).label) for c in (Channel.EMAIL, Channel.LETTER, Channel.PHONE, Channel.VISIT)
+]
 
 
 class RegisterRequestForm(forms.Form):
@@ -117,10 +148,15 @@ class RegisterRequestForm(forms.Form):
     received_at = forms.DateTimeField(
         label=_("Received at (Stockholm time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("When the request reached us, not when you register it: the deadline counts from then."),
+        help_text=_(
+            "When the request reached us, not when you register it: the deadline counts from then."
+        ),
     )
-    personal_number = forms.CharField(label=_("Personal identity number"), max_length=20,
-                                      widget=UnechoedTextInput(attrs={"autocomplete": "off"}))
+    personal_number = forms.CharField(
+        label=_("Personal identity number"),
+        max_length=20,
+        widget=UnechoedTextInput(attrs={"autocomplete": "off"}),
+    )
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -128,23 +164,38 @@ class RegisterRequestForm(forms.Form):
     street_address = forms.CharField(label=_("Street address"), max_length=200, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=[("sv", "svenska"), ("en", "English")])
-    entities = forms.ModelMultipleChoiceField(queryset=None, label=_("Companies"),
-                                              widget=forms.CheckboxSelectMultiple)
-    rights = forms.MultipleChoiceField(label=_("Rights"), choices=Right.choices,
-                                       widget=forms.CheckboxSelectMultiple)
-    details = forms.CharField(label=_("What the customer asked, in short"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("sv", "svenska"), ("en", "English")]
+    )
+    entities = forms.ModelMultipleChoiceField(
+        queryset=None, label=_("Companies"), widget=forms.CheckboxSelectMultiple
+    )
+    rights = forms.MultipleChoiceField(
+        label=_("Rights"), choices=Right.choices, widget=forms.CheckboxSelectMultiple
+    )
+    details = forms.CharField(
+        label=_("What the customer asked, in short"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     identity_method = forms.ChoiceField(
-        label=_("Identity checked"), required=False,
-        choices=[("", _("not checked"))] + [(m, VerificationMethod(m).label) for m in (
-            VerificationMethod.IN_PERSON, VerificationMethod.LETTER)],
-        help_text=_("A visit with an identity document gives level substantial; nothing is copied."),
+        label=_("Identity checked"),
+        required=False,
+        choices=[("", _("not checked"))]
+        + [
+            (m, VerificationMethod(m).label)
+            for m in (VerificationMethod.IN_PERSON, VerificationMethod.LETTER)
+        ],
+        help_text=_(
+            "A visit with an identity document gives level substantial; nothing is copied."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entities"].queryset = roles.visible_entities(user).order_by("organisation__name", "name")
+        self.fields["entities"].queryset = roles.visible_entities(user).order_by(
+            "organisation__name", "name"
+        )
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
@@ -164,7 +215,10 @@ class RegisterRequestForm(forms.Form):
         data = super().clean()
         entities = data.get("entities") or []
         if len({entity.organisation_id for entity in entities}) > 1:
-            self.add_error("entities", _("Choose companies of one organisation; register the others separately."))
+            self.add_error(
+                "entities",
+                _("Choose companies of one organisation; register the others separately."),
+            )
         return data
 
     @property

@@ -48,7 +48,9 @@ class OrganisationFilter(admin.SimpleListFilter):
     parameter_name = "organisation"
 
     def lookups(self, request, model_admin):
-        return [(str(o.pk), o.name) for o in roles.visible_organisations(request.user).order_by("name")]
+        return [
+            (str(o.pk), o.name) for o in roles.visible_organisations(request.user).order_by("name")
+        ]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -74,9 +76,15 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        ids = selectors.requests_for(request.user).filter(assignee__isnull=False).values("assignee_id")
+        ids = (
+            selectors.requests_for(request.user)
+            .filter(assignee__isnull=False)
+            .values("assignee_id")
+        )
         users = get_user_model().objects.filter(pk__in=ids).order_by("username")
-        return [("none", _("nobody"))] + [(str(u.pk), u.get_full_name() or u.username) for u in users]
+        return [("none", _("nobody"))] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in users
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -94,7 +102,10 @@ def deadline_badge(obj, today: datetime.date) -> str:
     if obj.paused_since is not None and obj.pause_counts:
         css, text = "dl-paused", _("clock paused")
     elif days < 0:
-        css, text = "dl-overdue", ngettext("%(n)d day overdue", "%(n)d days overdue", -days) % {"n": -days}
+        css, text = (
+            "dl-overdue",
+            ngettext("%(n)d day overdue", "%(n)d days overdue", -days) % {"n": -days},
+        )
     elif days <= 3:
         css, text = "dl-critical", ngettext("%(n)d day left", "%(n)d days left", days) % {"n": days}
     elif days <= 7:
@@ -148,8 +159,11 @@ def assign_to_someone(model_admin, request, queryset):
             assignee = form.cleaned_data["assignee"]
             if assignee is not None and not _works_for_all(assignee, queryset):
                 model_admin.message_user(
-                    request, _("%(user)s does not work for every company of the chosen requests.")
-                    % {"user": assignee.get_username()}, messages.ERROR)
+                    request,
+                    _("%(user)s does not work for every company of the chosen requests.")
+                    % {"user": assignee.get_username()},
+                    messages.ERROR,
+                )
                 return None
             _assign_all(model_admin, request, queryset, assignee)
             return None

@@ -23,4 +23,6 @@ local_only_fetcher = LocalOnlyURLFetcher()
 
 
 def render_pdf(html: str) -> bytes:
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=LocalOnlyURLFetcher()).write_pdf()
+    return HTML(
+        string=html, base_url=str(settings.BASE_DIR), url_fetcher=LocalOnlyURLFetcher()
+    ).write_pdf()

@@ -35,11 +35,17 @@ def change_url(obj) -> str:
 
 def action_forms(user, obj) -> dict:
     """Unbound forms for the actions that make sense in the request's current state."""
-    open_ = obj.status in (Status.RECEIVED, Status.AWAITING_IDENTITY, Status.IN_PROGRESS,
-                           Status.AWAITING_CUSTOMER)
+    open_ = obj.status in (
+        Status.RECEIVED,
+        Status.AWAITING_IDENTITY,
+        Status.IN_PROGRESS,
+        Status.AWAITING_CUSTOMER,
+    )
     found = {}
     if open_:
-        found["assign"] = forms.AssignForm(user=user, request=obj, initial={"assignee": obj.assignee_id})
+        found["assign"] = forms.AssignForm(
+            user=user, request=obj, initial={"assignee": obj.assignee_id}
+        )
         found["verify"] = forms.VerifyIdentityForm()
         found["propose_refusal"] = forms.ProposeRefusalForm()
         found["reply"] = forms.ReplyForm(initial={"language": obj.submission.language})
@@ -70,26 +76,57 @@ def act(model_admin, request, object_id, action):
     user = request.user
     handlers = {
         "assign_me": (None, {}, lambda d: workflow.request_assign(obj, assignee=user, by=user)),
-        "assign": (forms.AssignForm, {"user": user, "request": obj},
-                   lambda d: workflow.request_assign(obj, assignee=d["assignee"], by=user)),
+        "assign": (
+            forms.AssignForm,
+            {"user": user, "request": obj},
+            lambda d: workflow.request_assign(obj, assignee=d["assignee"], by=user),
+        ),
         "start": (None, {}, lambda d: workflow.request_start(obj, by=user)),
         "await_identity": (None, {}, lambda d: workflow.request_await_identity(obj, by=user)),
-        "verify": (forms.VerifyIdentityForm, {},
-                   lambda d: workflow.request_verify_identity(
-                       obj, level=d["level"], method=d["method"], by=user, checked_by=d["checked_by"])),
-        "ask": (forms.AskCustomerForm, {},
-                lambda d: workflow.request_ask_customer(obj, question=d["question"], by=user)),
+        "verify": (
+            forms.VerifyIdentityForm,
+            {},
+            lambda d: workflow.request_verify_identity(
+                obj, level=d["level"], method=d["method"], by=user, checked_by=d["checked_by"]
+            ),
+        ),
+        "ask": (
+            forms.AskCustomerForm,
+            {},
+            lambda d: workflow.request_ask_customer(obj, question=d["question"], by=user),
+        ),
         "resume": (None, {}, lambda d: workflow.request_customer_replied(obj)),
-        "extend": (forms.ExtendForm, {},
-                   lambda d: workflow.request_extend(obj, reason_code=d["reason_code"], reason=d["reason"], by=user)),
-        "complete": (forms.CompleteForm, {},
-                     lambda d: workflow.request_complete(obj, outcome=d["outcome"], reasons=d["reasons"], by=user)),
-        "propose_refusal": (forms.ProposeRefusalForm, {},
-                            lambda d: services.refusal_propose(obj, reasons=d["reasons"], by=user)),
-        "decide_refusal": (forms.DecideRefusalForm, {},
-                           lambda d: services.refusal_decide(obj, approve=d["decision"] == "approve",
-                                                             by=user, note=d["note"])),
-        "reply": (forms.ReplyForm, {}, lambda d: services.staff_reply(obj, body=_reply_body(obj, d), by=user)),
+        "extend": (
+            forms.ExtendForm,
+            {},
+            lambda d: workflow.request_extend(
+                obj, reason_code=d["reason_code"], reason=d["reason"], by=user
+            ),
+        ),
+        "complete": (
+            forms.CompleteForm,
+            {},
+            lambda d: workflow.request_complete(
+                obj, outcome=d["outcome"], reasons=d["reasons"], by=user
+            ),
+        ),
+        "propose_refusal": (
+            forms.ProposeRefusalForm,
+            {},
+            lambda d: services.refusal_propose(obj, reasons=d["reasons"], by=user),
+        ),
+        "decide_refusal": (
+            forms.DecideRefusalForm,
+            {},
+            lambda d: services.refusal_decide(
+                obj, approve=d["decision"] == "approve", by=user, note=d["note"]
+            ),
+        ),
+        "reply": (
+            forms.ReplyForm,
+            {},
+            lambda d: services.staff_reply(obj, body=_reply_body(obj, d), by=user),
+        ),
         "withdraw": (None, {}, lambda d: workflow.request_withdraw(obj, by=user)),
     }
     if action not in handlers:
@@ -97,7 +134,10 @@ def act(model_admin, request, object_id, action):
     if action == "assign":
         assignee_id = request.POST.get("assignee")
         if assignee_id and not forms.assignable_staff(user, obj).filter(pk=assignee_id).exists():
-            messages.error(request, _("That person does not work for %(entity)s.") % {"entity": obj.legal_entity})
+            messages.error(
+                request,
+                _("That person does not work for %(entity)s.") % {"entity": obj.legal_entity},
+            )
             return HttpResponseRedirect(change_url(obj))
     form_class, form_kwargs, perform = handlers[action]
     data = _validate(request, form_class, form_kwargs)
@@ -107,7 +147,9 @@ def act(model_admin, request, object_id, action):
         except ERRORS as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
+            messages.success(
+                request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+            )
     return HttpResponseRedirect(change_url(obj))
 
 
@@ -171,8 +213,12 @@ def download_file(model_admin, request, object_id, artifact_id):
     if not artifact.is_available:
         raise Http404("The file has been deleted.")
     workflow.record_personal_data_view(obj, by=request.user, what=f"file {artifact.filename}")
-    response = FileResponse(artifact.file.open("rb"), as_attachment=True, filename=artifact.filename,
-                            content_type=artifact.content_type)
+    response = FileResponse(
+        artifact.file.open("rb"),
+        as_attachment=True,
+        filename=artifact.filename,
+        content_type=artifact.content_type,
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -181,19 +227,31 @@ def register(model_admin, request):
     """Register a request received by e-mail, letter, phone or visit (R2: receipt counts)."""
     if not request.user.has_perm("rights_requests.register_request"):
         raise PermissionDenied
-    form = forms.RegisterRequestForm(request.POST or None, user=request.user,
-                                     initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+    form = forms.RegisterRequestForm(
+        request.POST or None,
+        user=request.user,
+        initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             submission = services.register_request(
                 personal_number=data["personal_number"],
-                first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
-                phone=data["phone"], street_address=data["street_address"],
-                postal_code=data["postal_code"], city=data["city"], language=data["language"],
-                entities=list(data["entities"]), rights=data["rights"], channel=data["channel"],
-                received_at=data["received_at"], details=data["details"],
-                identity_level=form.identity_level, identity_method=data["identity_method"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=data["phone"],
+                street_address=data["street_address"],
+                postal_code=data["postal_code"],
+                city=data["city"],
+                language=data["language"],
+                entities=list(data["entities"]),
+                rights=data["rights"],
+                channel=data["channel"],
+                received_at=data["received_at"],
+                details=data["details"],
+                identity_level=form.identity_level,
+                identity_method=data["identity_method"],
                 by=request.user,
             )
         except ERRORS as error:

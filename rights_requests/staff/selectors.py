@@ -93,14 +93,20 @@ def queue(queryset: QuerySet, name: str, *, user, on: datetime.date | None = Non
     if name == "awaiting_customer":
         return queryset.filter(status=Status.AWAITING_CUSTOMER)
     if name == "due_7":
-        return queryset.filter(open_, deadline_on__gte=on, deadline_on__lte=on + datetime.timedelta(days=7))
+        return queryset.filter(
+            open_, deadline_on__gte=on, deadline_on__lte=on + datetime.timedelta(days=7)
+        )
     if name == "overdue":
         return queryset.filter(open_, deadline_on__lt=on)
     if name == "pending_refusal":
-        return with_pending_refusal(queryset.filter(open_)).filter(last_refusal_event=REFUSAL_PROPOSED)
+        return with_pending_refusal(queryset.filter(open_)).filter(
+            last_refusal_event=REFUSAL_PROPOSED
+        )
     if name == "recently_completed":
         since = timezone.now() - datetime.timedelta(days=RECENTLY_COMPLETED_DAYS)
-        return queryset.filter(status__in=CLOSED_STATUSES, closed_at__gte=since).order_by("-closed_at")
+        return queryset.filter(status__in=CLOSED_STATUSES, closed_at__gte=since).order_by(
+            "-closed_at"
+        )
     return queryset.filter(open_)
 
 
@@ -120,13 +126,21 @@ def deadline_buckets(user, *, on: datetime.date | None = None) -> dict[str, int]
     """Open requests counted by how near their deadline is (one query)."""
     on = on or today()
     d = datetime.timedelta
-    counts = requests_for(user).filter(status__in=OPEN_STATUSES).aggregate(
-        overdue=Count("pk", filter=Q(deadline_on__lt=on)),
-        due_3=Count("pk", filter=Q(deadline_on__gte=on, deadline_on__lte=on + d(days=3))),
-        due_7=Count("pk", filter=Q(deadline_on__gt=on + d(days=3), deadline_on__lte=on + d(days=7))),
-        due_14=Count("pk", filter=Q(deadline_on__gt=on + d(days=7), deadline_on__lte=on + d(days=14))),
-        later=Count("pk", filter=Q(deadline_on__gt=on + d(days=14))),
-        total=Count("pk"),
+    counts = (
+        requests_for(user)
+        .filter(status__in=OPEN_STATUSES)
+        .aggregate(
+            overdue=Count("pk", filter=Q(deadline_on__lt=on)),
+            due_3=Count("pk", filter=Q(deadline_on__gte=on, deadline_on__lte=on + d(days=3))),
+            due_7=Count(
+                "pk", filter=Q(deadline_on__gt=on + d(days=3), deadline_on__lte=on + d(days=7))
+            ),
+            due_14=Count(
+                "pk", filter=Q(deadline_on__gt=on + d(days=7), deadline_on__lte=on + d(days=14))
+            ),
+            later=Count("pk", filter=Q(deadline_on__gt=on + d(days=14))),
+            total=Count("pk"),
+        )
     )
     return counts
 
@@ -202,7 +216,9 @@ def month_starts(last: datetime.date, count: int = 12) -> list[datetime.date]:
     return months[::-1]
 
 
-def monthly_figures(user, *, on: datetime.date | None = None, months: int = 12) -> list[MonthFigures]:
+def monthly_figures(
+    user, *, on: datetime.date | None = None, months: int = 12
+) -> list[MonthFigures]:
     """Per month of decision (Stockholm), over the last `months` months (two queries).
 
     A request counts in the month it was decided (completed or refused; withdrawn ones
@@ -226,15 +242,22 @@ def monthly_figures(user, *, on: datetime.date | None = None, months: int = 12) 
         extended=Count("pk", filter=Q(extended_due_on__isnull=False)),
         refused=Count("pk", filter=Q(outcome=Outcome.REFUSED)),
     )
-    by_month = {_month_key(row["month"]): MonthFigures(month=_month_key(row["month"]), **{
-        k: row[k] for k in ("decided", "on_time", "extended", "refused")}) for row in rows}
+    by_month = {
+        _month_key(row["month"]): MonthFigures(
+            month=_month_key(row["month"]),
+            **{k: row[k] for k in ("decided", "on_time", "extended", "refused")},
+        )
+        for row in rows
+    }
     # The median: number the rows of each month by handling time and keep the middle one
     # or two (filtering on a window function, so only those rows leave the database).
     handling = ExpressionWrapper(F("closed_at") - F("received_at"), output_field=DurationField())
     middle = (
         decided.annotate(
             handling=handling,
-            position=Window(RowNumber(), partition_by=[F("month")], order_by=[handling.asc(), F("pk").asc()]),
+            position=Window(
+                RowNumber(), partition_by=[F("month")], order_by=[handling.asc(), F("pk").asc()]
+            ),
             size=Window(Count("pk"), partition_by=[F("month")]),
         )
         .filter(position__gte=(F("size") + 1) / 2, position__lte=(F("size") + 2) / 2)

@@ -37,12 +37,18 @@ def refusal_propose(request: RightsRequest, *, reasons: str, by) -> RequestEvent
         raise ValueError(_("A refusal needs its reasons (GDPR Art. 12(4))."))
     with transaction.atomic():
         request = RightsRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status not in (Status.RECEIVED, Status.AWAITING_IDENTITY, Status.IN_PROGRESS,
-                                  Status.AWAITING_CUSTOMER):
+        if request.status not in (
+            Status.RECEIVED,
+            Status.AWAITING_IDENTITY,
+            Status.IN_PROGRESS,
+            Status.AWAITING_CUSTOMER,
+        ):
             raise workflow.TransitionNotAllowed(_("Only an open request can be refused."))
         if pending_refusal(request):
             raise workflow.TransitionNotAllowed(_("A refusal is already waiting for the DPO."))
-        return workflow.record_event(request, REFUSAL_PROPOSED, actor=by, data={"reasons": reasons.strip()})
+        return workflow.record_event(
+            request, REFUSAL_PROPOSED, actor=by, data={"reasons": reasons.strip()}
+        )
 
 
 def refusal_decide(request: RightsRequest, *, approve: bool, by, note: str = "") -> RightsRequest:
@@ -59,7 +65,9 @@ def refusal_decide(request: RightsRequest, *, approve: bool, by, note: str = "")
                 _("Four eyes: the DPO who approves a refusal cannot be the one who proposed it.")
             )
         kind = REFUSAL_APPROVED if approve else REFUSAL_REJECTED
-        workflow.record_event(request, kind, actor=by, data={"proposal": proposal.seq, "note": note})
+        workflow.record_event(
+            request, kind, actor=by, data={"proposal": proposal.seq, "note": note}
+        )
         if approve:
             return workflow.request_refuse(request, reasons=proposal.data["reasons"], by=by)
         return request
@@ -120,8 +128,13 @@ def register_request(
         ).first()
         if subject is None:
             subject = DataSubject(
-                first_name=first_name, last_name=last_name, email=email, phone=phone,
-                street_address=street_address, postal_code=postal_code, city=city,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                phone=phone,
+                street_address=street_address,
+                postal_code=postal_code,
+                city=city,
                 preferred_language=language,
             )
             subject.set_personal_number(personal_number)

@@ -40,11 +40,24 @@ class StaffAdminSite(OTPAdminSite):
 
         urls = [
             path("otp/enrol/", views_auth.enrol, {"site": self}, name="staff_enrol"),
-            path("dashboard/", self.admin_view(dashboard_views.dashboard), {"site": self}, name="staff_dashboard"),
-            path("dashboard/open-requests.csv", self.admin_view(dashboard_views.export_csv),
-                 {"site": self}, name="staff_dashboard_csv"),
-            path("dashboard/report.pdf", self.admin_view(dashboard_views.report_pdf),
-                 {"site": self}, name="staff_dashboard_pdf"),
+            path(
+                "dashboard/",
+                self.admin_view(dashboard_views.dashboard),
+                {"site": self},
+                name="staff_dashboard",
+            ),
+            path(
+                "dashboard/open-requests.csv",
+                self.admin_view(dashboard_views.export_csv),
+                {"site": self},
+                name="staff_dashboard_csv",
+            ),
+            path(
+                "dashboard/report.pdf",
+                self.admin_view(dashboard_views.report_pdf),
+                {"site": self},
+                name="staff_dashboard_pdf",
+            ),
         ]
         return urls + super().get_urls()
 

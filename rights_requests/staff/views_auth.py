@@ -39,7 +39,9 @@ def enrol(request, site):
     user = request.user
     index = reverse("admin:index", current_app=site.name)
     if not (user.is_authenticated and user.is_active and user.is_staff):
-        return redirect_to_login(request.get_full_path(), reverse("admin:login", current_app=site.name))
+        return redirect_to_login(
+            request.get_full_path(), reverse("admin:login", current_app=site.name)
+        )
     if has_confirmed_device(user):
         return HttpResponseRedirect(index)
     device = start_totp_enrolment(user)

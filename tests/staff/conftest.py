@@ -87,8 +87,9 @@ def requests_everywhere(make_subject, elnat, varme, landskrona_entity):
     return {
         "elnat": file_request(make_subject(first_name="Elin"), elnat, level=IdentityLevel.HIGH),
         "varme": file_request(make_subject(first_name="Vilma"), varme, level=IdentityLevel.HIGH),
-        "landskrona": file_request(make_subject(first_name="Linn"), landskrona_entity,
-                                   level=IdentityLevel.HIGH),
+        "landskrona": file_request(
+            make_subject(first_name="Linn"), landskrona_entity, level=IdentityLevel.HIGH
+        ),
     }
 
 

@@ -25,7 +25,9 @@ from .conftest import make_staff, verified_client
 
 
 def act(client, obj, action, **data):
-    return client.post(reverse("admin:rights_requests_rightsrequest_act", args=[obj.pk, action]), data)
+    return client.post(
+        reverse("admin:rights_requests_rightsrequest_act", args=[obj.pk, action]), data
+    )
 
 
 def flash(response) -> list[str]:
@@ -75,9 +77,13 @@ def test_bulk_assign_to_me_from_the_queue(client, elnat_staff, make_subject, eln
     first = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
     second = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
     url = reverse("admin:rights_requests_rightsrequest_changelist")
-    response = client.post(url, {"action": "assign_to_me", "_selected_action": [first.pk, second.pk]})
+    response = client.post(
+        url, {"action": "assign_to_me", "_selected_action": [first.pk, second.pk]}
+    )
     assert response.status_code == 302
-    assert {r.assignee_id for r in (first, second) if r.refresh_from_db() is None} == {elnat_staff.pk}
+    assert {r.assignee_id for r in (first, second) if r.refresh_from_db() is None} == {
+        elnat_staff.pk
+    }
 
 
 def test_bulk_assign_to_someone_asks_whom_then_assigns(client, elnat, make_subject):
@@ -86,8 +92,15 @@ def test_bulk_assign_to_someone_asks_whom_then_assigns(client, elnat, make_subje
     url = reverse("admin:rights_requests_rightsrequest_changelist")
     page = client.post(url, {"action": "assign_to_someone", "_selected_action": [one.pk]})
     assert page.status_code == 200 and one.reference in page.content.decode()
-    client.post(url, {"action": "assign_to_someone", "_selected_action": [one.pk], "apply": "1",
-                      "assignee": colleague.pk})
+    client.post(
+        url,
+        {
+            "action": "assign_to_someone",
+            "_selected_action": [one.pk],
+            "apply": "1",
+            "assignee": colleague.pk,
+        },
+    )
     one.refresh_from_db()
     assert one.assignee == colleague
 
@@ -100,11 +113,19 @@ def test_bulk_assign_cannot_reach_another_companys_request(client, requests_ever
     assert other.assignee_id is None
 
 
-def test_verify_identity_records_method_and_who_checked_and_starts_work(client, make_subject, elnat):
+def test_verify_identity_records_method_and_who_checked_and_starts_work(
+    client, make_subject, elnat
+):
     waiting = file_request(make_subject(), elnat)
     assert waiting.status == Status.AWAITING_IDENTITY
-    act(client, waiting, "verify", level=IdentityLevel.SUBSTANTIAL, method=VerificationMethod.IN_PERSON,
-        checked_by="Eva at the Kalmar office")
+    act(
+        client,
+        waiting,
+        "verify",
+        level=IdentityLevel.SUBSTANTIAL,
+        method=VerificationMethod.IN_PERSON,
+        checked_by="Eva at the Kalmar office",
+    )
     waiting.refresh_from_db()
     assert waiting.status == Status.IN_PROGRESS
     assert waiting.identity_method == VerificationMethod.IN_PERSON
@@ -139,18 +160,31 @@ def test_extend_with_a_reason_sets_the_extended_deadline_and_tells_the_customer(
 ):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        act(client, work, "extend", reason_code=ExtensionReason.SPREAD_OVER_SYSTEMS,
-            reason="Your data is in four systems.")
+        act(
+            client,
+            work,
+            "extend",
+            reason_code=ExtensionReason.SPREAD_OVER_SYSTEMS,
+            reason="Your data is in four systems.",
+        )
     work.refresh_from_db()
     assert work.extended_due_on is not None and work.deadline_on == work.extended_due_on
     assert last_event(work, "request.extended").data["reason"] == "Your data is in four systems."
     assert len(mail.outbox) == 1
 
 
-def test_extend_after_the_one_month_date_is_refused_with_an_admin_error(client, make_subject, elnat):
-    late = file_request(make_subject(), elnat, level=IdentityLevel.HIGH,
-                        received_at=timezone.now() - datetime.timedelta(days=40))
-    response = act(client, late, "extend", reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Much data.")
+def test_extend_after_the_one_month_date_is_refused_with_an_admin_error(
+    client, make_subject, elnat
+):
+    late = file_request(
+        make_subject(),
+        elnat,
+        level=IdentityLevel.HIGH,
+        received_at=timezone.now() - datetime.timedelta(days=40),
+    )
+    response = act(
+        client, late, "extend", reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Much data."
+    )
     late.refresh_from_db()
     assert late.extended_due_on is None
     assert any("can no longer be extended" in m for m in flash(response))
@@ -174,7 +208,13 @@ def test_a_partial_grant_needs_reasons(client, work):
     act(client, work, "complete", outcome=Outcome.PARTIALLY_GRANTED, reasons="")
     work.refresh_from_db()
     assert work.status == Status.IN_PROGRESS
-    act(client, work, "complete", outcome=Outcome.PARTIALLY_GRANTED, reasons="Footage older than 21 days is gone.")
+    act(
+        client,
+        work,
+        "complete",
+        outcome=Outcome.PARTIALLY_GRANTED,
+        reasons="Footage older than 21 days is gone.",
+    )
     work.refresh_from_db()
     assert (work.status, work.outcome) == (Status.COMPLETED, Outcome.PARTIALLY_GRANTED)
     assert work.decision_reasons == "Footage older than 21 days is gone."
@@ -212,11 +252,17 @@ def test_showing_the_full_personal_number_is_recorded(client, elnat_staff, work)
     assert last_event(work, "subject.viewed").data["what"] == "full personal number"
 
 
-def test_the_request_page_lists_the_other_requests_of_the_same_submission(client, make_subject, elnat, varme):
+def test_the_request_page_lists_the_other_requests_of_the_same_submission(
+    client, make_subject, elnat, varme
+):
     submission = workflow.file_submission(
-        subject=make_subject(), organisation=elnat.organisation,
-        items=[workflow.RequestItem(elnat, "access"), workflow.RequestItem(elnat, "erasure"),
-               workflow.RequestItem(varme, "access")],
+        subject=make_subject(),
+        organisation=elnat.organisation,
+        items=[
+            workflow.RequestItem(elnat, "access"),
+            workflow.RequestItem(elnat, "erasure"),
+            workflow.RequestItem(varme, "access"),
+        ],
         identity_level=IdentityLevel.HIGH,
     )
     own, sibling = submission.requests.filter(legal_entity=elnat).order_by("pk")
@@ -226,17 +272,30 @@ def test_the_request_page_lists_the_other_requests_of_the_same_submission(client
 
 
 def test_the_request_page_cannot_be_saved_by_post(client, work):
-    response = client.post(reverse("admin:rights_requests_rightsrequest_change", args=[work.pk]), {})
+    response = client.post(
+        reverse("admin:rights_requests_rightsrequest_change", args=[work.pk]), {}
+    )
     assert response.status_code == 405
 
 
 @pytest.fixture
 def artifact(work, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
-    item = Artifact(request=work, kind=Artifact.Kind.REGISTER_EXTRACT, filename="extract.pdf",
-                    content_type="application/pdf", size=8, sha256="0" * 64,
-                    expires_at=timezone.now() + datetime.timedelta(days=30))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    item = Artifact(
+        request=work,
+        kind=Artifact.Kind.REGISTER_EXTRACT,
+        filename="extract.pdf",
+        content_type="application/pdf",
+        size=8,
+        sha256="0" * 64,
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
     item.file.save("extract.pdf", ContentFile(b"%PDF-1.7"), save=True)
     return item
 
@@ -279,7 +338,11 @@ def test_the_action_forms_are_not_nested_in_the_page_form(client, work):
                 self.depth -= 1
 
     parser = FormDepth()
-    parser.feed(client.get(reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])).content.decode())
+    parser.feed(
+        client.get(
+            reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])
+        ).content.decode()
+    )
     assert parser.forms > 5
     assert parser.deepest == 1
 

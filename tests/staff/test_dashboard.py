@@ -20,24 +20,34 @@ def test_open_requests_are_bucketed_by_deadline(dpo, make_subject, elnat):
     today = selectors.today()
     made = [file_request(make_subject(), elnat, level=IdentityLevel.HIGH) for _i in range(5)]
     for request, days in zip(made, [-1, 0, 5, 10, 30], strict=True):
-        type(request).objects.filter(pk=request.pk).update(deadline_on=today + datetime.timedelta(days=days))
+        type(request).objects.filter(pk=request.pk).update(
+            deadline_on=today + datetime.timedelta(days=days)
+        )
     counts = selectors.deadline_buckets(dpo, on=today)
     assert counts == {"overdue": 1, "due_3": 1, "due_7": 1, "due_14": 1, "later": 1, "total": 5}
 
 
-def test_monthly_figures_give_on_time_rate_median_and_extension_and_refusal_rates(dpo, make_subject, elnat):
+def test_monthly_figures_give_on_time_rate_median_and_extension_and_refusal_rates(
+    dpo, make_subject, elnat
+):
     """Three requests received 2026-03-02 and decided in March after 3, 5 and 40 days."""
     received = stockholm(2026, 3, 2, 10, 0)
     decided = []
     for days, action in [(3, "complete"), (5, "refuse"), (40, "extend_complete")]:
-        request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+        request = file_request(
+            make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received
+        )
         at = received + datetime.timedelta(days=days)
         if action == "refuse":
             workflow.request_refuse(request, reasons="Manifestly unfounded.", now=at)
         else:
             if action == "extend_complete":
-                workflow.request_extend(request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Much.",
-                                        now=received + datetime.timedelta(days=2))
+                workflow.request_extend(
+                    request,
+                    reason_code=ExtensionReason.VOLUME_OF_DATA,
+                    reason="Much.",
+                    now=received + datetime.timedelta(days=2),
+                )
             workflow.request_complete(request, outcome=Outcome.GRANTED, now=at)
         decided.append(request)
     months = selectors.monthly_figures(dpo, on=datetime.date(2026, 4, 20))
@@ -55,7 +65,9 @@ def test_monthly_figures_give_on_time_rate_median_and_extension_and_refusal_rate
 def test_the_median_of_an_odd_month_is_its_middle_request(dpo, make_subject, elnat):
     received = stockholm(2026, 5, 4, 9, 0)
     for days in (1, 2, 9):
-        request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+        request = file_request(
+            make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received
+        )
         workflow.request_complete(request, now=received + datetime.timedelta(days=days))
     may = selectors.monthly_figures(dpo, on=datetime.date(2026, 5, 31))[-1]
     assert may.median_days == 2.0
@@ -63,8 +75,12 @@ def test_the_median_of_an_odd_month_is_its_middle_request(dpo, make_subject, eln
 
 
 def test_the_dashboard_page_shows_charts_and_the_requests_at_risk(dpo, make_subject, elnat):
-    late = file_request(make_subject(), elnat, level=IdentityLevel.HIGH,
-                        received_at=timezone.now() - datetime.timedelta(days=45))
+    late = file_request(
+        make_subject(),
+        elnat,
+        level=IdentityLevel.HIGH,
+        received_at=timezone.now() - datetime.timedelta(days=45),
+    )
     response = verified_client(dpo).get(reverse("admin:staff_dashboard"))
     page = response.content.decode()
     assert page.count('<svg class="staff-chart"') == 4
@@ -96,7 +112,9 @@ def test_a_malformed_report_month_is_a_400(dpo):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("url", ["http://example.org/x.png", "https://example.org/x.css", "ftp://h/x"])
+@pytest.mark.parametrize(
+    "url", ["http://example.org/x.png", "https://example.org/x.css", "ftp://h/x"]
+)
 def test_the_report_renderer_never_fetches_from_the_network(url):
     with pytest.raises(ValueError):
         local_only_fetcher(url)

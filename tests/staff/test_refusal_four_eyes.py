@@ -15,7 +15,9 @@ REASONS = "The same request was answered last week (Art. 12(5): repetitive)."
 
 
 def act(client, obj, action, **data):
-    return client.post(reverse("admin:rights_requests_rightsrequest_act", args=[obj.pk, action]), data)
+    return client.post(
+        reverse("admin:rights_requests_rightsrequest_act", args=[obj.pk, action]), data
+    )
 
 
 def flash(response):
@@ -42,7 +44,9 @@ def test_the_dpo_approves_and_the_request_is_refused_with_the_proposed_reasons(p
     assert proposed.decision_reasons == REASONS
     kinds = list(RequestEvent.objects.filter(request=proposed).values_list("kind", flat=True))
     assert kinds[-3:] == ["refusal.approved", "request.refused", "notice.sent"] or kinds[-2:] == [
-        "refusal.approved", "request.refused"]
+        "refusal.approved",
+        "request.refused",
+    ]
 
 
 def test_the_dpo_rejects_and_the_request_stays_in_work(proposed, dpo):
@@ -88,12 +92,17 @@ def test_the_dpo_of_another_organisation_cannot_decide(proposed, landskrona):
     from .conftest import make_staff
 
     other = make_staff("lena.dpo", roles.DPO, organisations=[landskrona])
-    assert act(verified_client(other), proposed, "decide_refusal", decision="approve").status_code == 404
+    assert (
+        act(verified_client(other), proposed, "decide_refusal", decision="approve").status_code
+        == 404
+    )
 
 
 def test_the_pending_refusal_shows_in_the_queue_and_on_the_dashboard(proposed, dpo):
     client = verified_client(dpo)
-    queue = client.get(reverse("admin:rights_requests_rightsrequest_changelist"), {"queue": "pending_refusal"})
+    queue = client.get(
+        reverse("admin:rights_requests_rightsrequest_changelist"), {"queue": "pending_refusal"}
+    )
     assert [r.pk for r in queue.context["cl"].result_list] == [proposed.pk]
     dashboard = client.get(reverse("admin:staff_dashboard"))
     assert [r.pk for r in dashboard.context["pending_refusals"]] == [proposed.pk]

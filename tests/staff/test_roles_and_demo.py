@@ -14,17 +14,26 @@ from .conftest import PASSWORD, make_staff
 
 def test_ensure_roles_is_idempotent(db):
     first = roles.ensure_roles()
-    perms = {name: set(group.permissions.values_list("codename", flat=True)) for name, group in first.items()}
+    perms = {
+        name: set(group.permissions.values_list("codename", flat=True))
+        for name, group in first.items()
+    }
     roles.ensure_roles()
     assert Group.objects.filter(name__in=roles.ROLES).count() == 3
-    assert perms == {g.name: set(g.permissions.values_list("codename", flat=True))
-                     for g in Group.objects.filter(name__in=roles.ROLES)}
+    assert perms == {
+        g.name: set(g.permissions.values_list("codename", flat=True))
+        for g in Group.objects.filter(name__in=roles.ROLES)
+    }
 
 
-def test_only_the_dpo_role_may_approve_refusals_and_see_the_dashboard(elnat_staff, dpo, administrator):
+def test_only_the_dpo_role_may_approve_refusals_and_see_the_dashboard(
+    elnat_staff, dpo, administrator
+):
     assert not elnat_staff.has_perm("rights_requests.approve_refusal")
     assert not elnat_staff.has_perm("rights_requests.view_dashboard")
-    assert dpo.has_perm("rights_requests.approve_refusal") and dpo.has_perm("rights_requests.view_dashboard")
+    assert dpo.has_perm("rights_requests.approve_refusal") and dpo.has_perm(
+        "rights_requests.view_dashboard"
+    )
     assert administrator.has_perm("rights_requests.approve_refusal")
     assert administrator.has_perm("auth.change_user")
 
@@ -52,7 +61,8 @@ def test_demo_totp_prints_a_code_that_signs_in(elnat, settings, capsys):
     code = out.split("code now: ")[1].split()[0]
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
     client = Client()
-    response = client.post(reverse("admin:login"), {"username": user.username, "password": PASSWORD,
-                                                     "otp_token": code})
+    response = client.post(
+        reverse("admin:login"), {"username": user.username, "password": PASSWORD, "otp_token": code}
+    )
     assert response.status_code == 302
     assert client.get(reverse("admin:rights_requests_rightsrequest_changelist")).status_code == 200

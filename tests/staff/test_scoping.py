@@ -32,7 +32,9 @@ def references_listed(client, url=None, **params):
         ("administrator", {"elnat", "varme", "landskrona"}),
     ],
 )
-def test_each_persona_sees_only_the_requests_of_their_companies(request, requests_everywhere, persona, sees):
+def test_each_persona_sees_only_the_requests_of_their_companies(
+    request, requests_everywhere, persona, sees
+):
     client = verified_client(request.getfixturevalue(persona))
     assert references_listed(client) == {requests_everywhere[key].reference for key in sees}
 
@@ -42,7 +44,12 @@ def test_another_companys_request_page_is_not_found_by_url(request, requests_eve
     client = verified_client(request.getfixturevalue(persona))
     other = requests_everywhere["varme"]
     assert client.get(change_url(other)).status_code == 404
-    assert client.get(reverse("admin:rights_requests_rightsrequest_history", args=[other.pk])).status_code == 404
+    assert (
+        client.get(
+            reverse("admin:rights_requests_rightsrequest_history", args=[other.pk])
+        ).status_code
+        == 404
+    )
     url = reverse("admin:rights_requests_rightsrequest_act", args=[other.pk, "assign_me"])
     assert client.post(url).status_code == 404
     other.refresh_from_db()
@@ -64,20 +71,36 @@ def test_another_companys_subject_event_and_message_are_not_found(elnat_staff, r
     subject_url = reverse("admin:rights_requests_datasubject_change", args=[other.subject_id])
     assert client.get(subject_url).status_code == 404
     event = RequestEvent.objects.filter(request=other).first()
-    assert client.get(reverse("admin:rights_requests_requestevent_change", args=[event.pk])).status_code == 404
+    assert (
+        client.get(
+            reverse("admin:rights_requests_requestevent_change", args=[event.pk])
+        ).status_code
+        == 404
+    )
     message = other.messages.get()
-    assert client.get(reverse("admin:rights_requests_message_change", args=[message.pk])).status_code == 404
+    assert (
+        client.get(reverse("admin:rights_requests_message_change", args=[message.pk])).status_code
+        == 404
+    )
     events = client.get(reverse("admin:rights_requests_requestevent_changelist"))
-    assert {e.request_id for e in events.context["cl"].result_list} == {requests_everywhere["elnat"].pk}
+    assert {e.request_id for e in events.context["cl"].result_list} == {
+        requests_everywhere["elnat"].pk
+    }
     subjects = client.get(reverse("admin:rights_requests_datasubject_changelist"))
-    assert {s.pk for s in subjects.context["cl"].result_list} == {requests_everywhere["elnat"].subject_id}
+    assert {s.pk for s in subjects.context["cl"].result_list} == {
+        requests_everywhere["elnat"].subject_id
+    }
 
 
-def test_subject_page_records_a_view_on_each_of_their_requests_in_scope(elnat_staff, requests_everywhere):
+def test_subject_page_records_a_view_on_each_of_their_requests_in_scope(
+    elnat_staff, requests_everywhere
+):
     own = requests_everywhere["elnat"]
     url = reverse("admin:rights_requests_datasubject_change", args=[own.subject_id])
     assert verified_client(elnat_staff).get(url).status_code == 200
-    assert RequestEvent.objects.filter(request=own, kind="subject.viewed", actor=elnat_staff).exists()
+    assert RequestEvent.objects.filter(
+        request=own, kind="subject.viewed", actor=elnat_staff
+    ).exists()
 
 
 def test_queue_filters_offer_only_the_staff_members_companies(elnat_staff, requests_everywhere):
@@ -93,7 +116,9 @@ def test_dashboard_counts_only_the_dpos_companies(dpo, requests_everywhere):
     assert response.status_code == 200
     assert response.context["open_total"] == 2
     assert {row["legal_entity__name"] for row in response.context["by_company"]} == {
-        requests_everywhere["elnat"].legal_entity.name, requests_everywhere["varme"].legal_entity.name}
+        requests_everywhere["elnat"].legal_entity.name,
+        requests_everywhere["varme"].legal_entity.name,
+    }
 
 
 def test_customer_service_cannot_open_the_dashboard(elnat_staff, requests_everywhere):
@@ -112,7 +137,9 @@ def test_staff_without_any_company_see_nothing(requests_everywhere):
     assert references_listed(verified_client(nobody)) == set()
 
 
-def test_the_queue_defaults_to_open_requests_but_a_status_filter_replaces_that(elnat_staff, requests_everywhere):
+def test_the_queue_defaults_to_open_requests_but_a_status_filter_replaces_that(
+    elnat_staff, requests_everywhere
+):
     own = requests_everywhere["elnat"]
     workflow.request_complete(own)
     client = verified_client(elnat_staff)
@@ -142,8 +169,14 @@ def test_each_dpo_and_the_administrator_count_only_their_companies_on_the_dashbo
     for user in (dpo, landskrona_dpo, administrator):
         response = verified_client(user).get(reverse("admin:staff_dashboard"))
         totals[user.username] = response.context["open_total"]
-        csv = b"".join(verified_client(user).get(reverse("admin:staff_dashboard_csv")).streaming_content)
-        listed = {ref for ref in (r.reference for r in requests_everywhere.values()) if ref.encode() in csv}
+        csv = b"".join(
+            verified_client(user).get(reverse("admin:staff_dashboard_csv")).streaming_content
+        )
+        listed = {
+            ref
+            for ref in (r.reference for r in requests_everywhere.values())
+            if ref.encode() in csv
+        }
         assert len(listed) == totals[user.username]
     assert totals == {"dora.dpo": 2, "lena.dpo": 1, "ada.admin": 3}
 

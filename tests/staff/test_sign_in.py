@@ -25,8 +25,10 @@ def current_code(device: TOTPDevice) -> str:
 
 
 def sign_in(client, username, password=PASSWORD, token=""):
-    return client.post(reverse(LOGIN), {"username": username, "password": password, "otp_token": token,
-                                        "next": reverse(QUEUE)})
+    return client.post(
+        reverse(LOGIN),
+        {"username": username, "password": password, "otp_token": token, "next": reverse(QUEUE)},
+    )
 
 
 def test_a_password_session_without_second_factor_cannot_open_the_queue(elnat_staff):
@@ -118,7 +120,8 @@ def test_five_failed_passwords_lock_the_username_even_with_the_right_password(el
 def test_the_lockout_ends_after_fifteen_minutes(elnat_staff):
     long_ago = timezone.now() - datetime.timedelta(minutes=16)
     StaffLoginFailure.objects.bulk_create(
-        StaffLoginFailure(username=elnat_staff.username, at=long_ago, stage="password") for _i in range(5)
+        StaffLoginFailure(username=elnat_staff.username, at=long_ago, stage="password")
+        for _i in range(5)
     )
     device = TOTPDevice.objects.get(user=elnat_staff)
     assert sign_in(Client(), elnat_staff.username, token=current_code(device)).status_code == 302
@@ -139,7 +142,9 @@ def test_the_lockout_counts_per_username_case_insensitively(elnat_staff, varme_s
     assert sign_in(Client(), varme_staff.username, token=current_code(device)).status_code == 302
 
 
-@pytest.mark.parametrize("path", ["admin:staff_dashboard", "admin:rights_requests_rightsrequest_register"])
+@pytest.mark.parametrize(
+    "path", ["admin:staff_dashboard", "admin:rights_requests_rightsrequest_register"]
+)
 def test_custom_staff_pages_also_require_the_second_factor(dpo, path):
     client = Client()
     client.force_login(dpo)

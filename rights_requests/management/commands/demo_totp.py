@@ -37,4 +37,6 @@ class Command(BaseCommand):
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         self.stdout.write(f"key (for an authenticator app): {secret}")
         self.stdout.write(f"otpauth URL: {device.config_url}")
-        self.stdout.write(f"code now: {totp.token():0{device.digits}d} (valid about {device.step}s)")
+        self.stdout.write(
+            f"code now: {totp.token():0{device.digits}d} (valid about {device.step}s)"
+        )
