@@ -24,7 +24,7 @@ def dashboard_context(user, *, on: datetime.date) -> dict:
     labels = [m.month.strftime("%y-%m") for m in months]
     return {
         "on": on,
-        "buckets": [(key, _(label), buckets[key]) for key, label in selectors.BUCKETS],
+        "buckets": [(key, label, buckets[key]) for key, label in selectors.BUCKETS],
         "open_total": buckets["total"],
         "by_company": selectors.open_by_company(user, on=on),
         "by_right": selectors.open_by_right(user, on=on),

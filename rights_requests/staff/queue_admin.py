@@ -22,7 +22,7 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [(key, _(label)) for key, label in selectors.QUEUES.items() if key != "open"]
+        return [(key, label) for key, label in selectors.QUEUES.items() if key != "open"]
 
     def choices(self, changelist):
         yield {

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import roles, workflow
 from ..models import Artifact, Status
@@ -154,19 +155,19 @@ def act(model_admin, request, object_id, action):
 
 
 ACTION_LABELS = {
-    "assign_me": "assigned to you",
-    "assign": "assigned",
-    "start": "work started",
-    "await_identity": "identity asked for",
-    "verify": "identity recorded",
-    "ask": "question sent, the clock is paused",
-    "resume": "work resumed",
-    "extend": "deadline extended, the customer is told why",
-    "complete": "request completed",
-    "propose_refusal": "refusal proposed; it waits for the DPO",
-    "decide_refusal": "decision on the refusal recorded",
-    "reply": "message sent",
-    "withdraw": "withdrawal recorded",
+    "assign_me": gettext_lazy("assigned to you"),
+    "assign": gettext_lazy("assigned"),
+    "start": gettext_lazy("work started"),
+    "await_identity": gettext_lazy("identity asked for"),
+    "verify": gettext_lazy("identity recorded"),
+    "ask": gettext_lazy("question sent, the clock is paused"),
+    "resume": gettext_lazy("work resumed"),
+    "extend": gettext_lazy("deadline extended, the customer is told why"),
+    "complete": gettext_lazy("request completed"),
+    "propose_refusal": gettext_lazy("refusal proposed; it waits for the DPO"),
+    "decide_refusal": gettext_lazy("decision on the refusal recorded"),
+    "reply": gettext_lazy("message sent"),
+    "withdraw": gettext_lazy("withdrawal recorded"),
 }
 
 

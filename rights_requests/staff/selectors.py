@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import deadlines, roles
 from ..models import (
@@ -55,16 +56,16 @@ def requests_for(user) -> QuerySet:
 
 
 QUEUES = {
-    "open": "Open",
-    "mine": "My queue",
-    "unassigned": "Unassigned",
-    "awaiting_identity": "Awaiting identity",
-    "awaiting_customer": "Awaiting customer",
-    "due_7": "Due within 7 days",
-    "overdue": "Overdue",
-    "pending_refusal": "Refusal awaiting DPO",
-    "recently_completed": "Recently completed",
-    "all": "All",
+    "open": _("Open"),
+    "mine": _("My queue"),
+    "unassigned": _("Unassigned"),
+    "awaiting_identity": _("Awaiting identity"),
+    "awaiting_customer": _("Awaiting customer"),
+    "due_7": _("Due within 7 days"),
+    "overdue": _("Overdue"),
+    "pending_refusal": _("Refusal awaiting DPO"),
+    "recently_completed": _("Recently completed"),
+    "all": _("All"),
 }
 
 
@@ -114,11 +115,11 @@ def queue(queryset: QuerySet, name: str, *, user, on: datetime.date | None = Non
 
 
 BUCKETS = [
-    ("overdue", "Overdue"),
-    ("due_3", "Due within 3 days"),
-    ("due_7", "Due within 7 days"),
-    ("due_14", "Due within 14 days"),
-    ("later", "Later"),
+    ("overdue", _("Overdue")),
+    ("due_3", _("Due within 3 days")),
+    ("due_7", _("Due within 7 days")),
+    ("due_14", _("Due within 14 days")),
+    ("later", _("Later")),
 ]
 
 
