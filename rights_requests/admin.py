@@ -321,6 +321,12 @@ class MessageAdmin(ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        message = self.get_object_or_404(request, object_id)
+        if request.method == "GET":
+            workflow.record_personal_data_view(message.request, by=request.user, what="message")
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(Artifact)
 class ArtifactAdmin(ScopedAdmin):

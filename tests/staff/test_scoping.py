@@ -186,3 +186,12 @@ def test_the_sign_in_page_asks_for_the_code(db):
 
     page = Client().get(reverse("admin:login")).content.decode()
     assert 'name="otp_token"' in page and 'name="password"' in page
+
+
+def test_opening_a_message_records_a_view_on_its_request(elnat_staff, requests_everywhere):
+    own = requests_everywhere["elnat"]
+    workflow.request_ask_customer(own, question="Which meter?")
+    url = reverse("admin:rights_requests_message_change", args=[own.messages.get().pk])
+    assert verified_client(elnat_staff).get(url).status_code == 200
+    event = RequestEvent.objects.filter(request=own).order_by("-seq").first()
+    assert (event.kind, event.data["what"]) == ("subject.viewed", "message")
