@@ -364,3 +364,17 @@ def test_an_action_the_state_does_not_allow_is_an_admin_error(client, work):
 
 def test_an_unknown_action_is_not_found(client, work):
     assert act(client, work, "delete_everything").status_code == 404
+
+
+def test_a_landskrona_extension_stops_at_the_entitys_two_month_cap_and_only_once(
+    landskrona_staff, landskrona_entity, make_subject
+):
+    from rights_requests import deadlines
+
+    work = file_request(make_subject(), landskrona_entity, level=IdentityLevel.HIGH)
+    client = verified_client(landskrona_staff)
+    act(client, work, "extend", reason_code=ExtensionReason.EXCEPTIONAL_INFLUX, reason="Many requests.")
+    work.refresh_from_db()
+    assert work.extended_due_on == deadlines.due_date(work.received_on, 2)
+    response = act(client, work, "extend", reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Again.")
+    assert any("already been extended" in m for m in flash(response))
