@@ -18,9 +18,10 @@ def _require_dashboard(request):
         raise PermissionDenied
 
 
-def dashboard_context(user, *, on: datetime.date) -> dict:
+def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | None = None) -> dict:
+    """Open requests as of `on` (today); monthly figures for the 12 months up to `months_to`."""
     buckets = selectors.deadline_buckets(user, on=on)
-    months = selectors.monthly_figures(user, on=on)
+    months = selectors.monthly_figures(user, on=months_to or on)
     labels = [m.month.strftime("%y-%m") for m in months]
     return {
         "on": on,
@@ -125,7 +126,7 @@ def export_csv(request, site):
 def report_pdf(request, site):
     """The monthly report for management, as a PDF (WeasyPrint, nothing fetched from the network)."""
     _require_dashboard(request)
-    on = selectors.today()
+    on = months_to = selectors.today()
     month = request.GET.get("month")
     if month:
         try:
@@ -136,13 +137,13 @@ def report_pdf(request, site):
                 _("Give the month as YYYY-MM."), status=400, content_type="text/plain"
             )
         nxt = datetime.date(year + number // 12, number % 12 + 1, 1)
-        on = min(on, nxt - datetime.timedelta(days=1))
+        months_to = min(on, nxt - datetime.timedelta(days=1))
     context = {
-        **dashboard_context(request.user, on=on),
-        "month": on.replace(day=1),
+        **dashboard_context(request.user, on=on, months_to=months_to),
+        "month": months_to.replace(day=1),
         "generated_by": request.user.get_username(),
     }
     html = render_to_string("staff/report.html", context, request=request)
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="dsr-report-{on:%Y-%m}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="dsr-report-{months_to:%Y-%m}.pdf"'
     return response
