@@ -27,6 +27,14 @@ def assignable_staff(user, request=None):
             legal_entity__isnull=True
         ) | StaffMembership.objects.filter(legal_entity_id=entity.pk)
         users = users.filter(pk__in=covered.values("user_id")) | users.filter(is_superuser=True)
+    elif (ids := roles.entity_ids(user)) is not None:
+        # Colleagues who share at least one company with the user.
+        shared = StaffMembership.objects.filter(
+            legal_entity_id__in=sorted(ids)
+        ) | StaffMembership.objects.filter(
+            legal_entity__isnull=True, organisation__legal_entities__in=sorted(ids)
+        )
+        users = users.filter(pk__in=shared.values("user_id"))
     return users.distinct().order_by("username")
 
 
