@@ -39,6 +39,8 @@ def is_locked_out(username: str, *, now: datetime.datetime | None = None) -> boo
 
 
 def record_failure(username: str, *, stage: str, remote_addr: str | None = None) -> None:
+    # Rows older than a day count for nothing; drop them so guessed usernames do not pile up.
+    StaffLoginFailure.objects.filter(at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
     StaffLoginFailure.objects.create(
         username=username.lower()[:150], at=timezone.now(), stage=stage, remote_addr=remote_addr
     )

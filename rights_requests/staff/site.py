@@ -41,6 +41,12 @@ class StaffAdminSite(OTPAdminSite):
         urls = [
             path("otp/enrol/", views_auth.enrol, {"site": self}, name="staff_enrol"),
             path(
+                "otp/recovery-codes/",
+                self.admin_view(views_auth.recovery_codes),
+                {"site": self},
+                name="staff_recovery_codes",
+            ),
+            path(
                 "dashboard/",
                 self.admin_view(dashboard_views.dashboard),
                 {"site": self},

@@ -58,3 +58,22 @@ def enrol(request, site):
         return response
     context.update({"qr_data_uri": _qr_data_uri(device.config_url), "secret": _secret_b32(device)})
     return TemplateResponse(request, "admin/staff_enrol.html", context)
+
+
+@never_cache
+@csrf_protect
+def recovery_codes(request, site):
+    """Replace a verified staff member's recovery codes (the old ones stop working)."""
+    if request.method != "POST":
+        context = {**site.each_context(request), "title": "Recovery codes"}
+        return TemplateResponse(request, "admin/staff_recovery_codes.html", context)
+    codes = new_recovery_codes(request.user)
+    context = {
+        **site.each_context(request),
+        "title": "Recovery codes",
+        "recovery_codes": codes,
+        "continue_url": reverse("admin:index", current_app=site.name),
+    }
+    response = TemplateResponse(request, "admin/staff_enrol_done.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

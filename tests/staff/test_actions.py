@@ -373,14 +373,24 @@ def test_a_landskrona_extension_stops_at_the_entitys_two_month_cap_and_only_once
 
     work = file_request(make_subject(), landskrona_entity, level=IdentityLevel.HIGH)
     client = verified_client(landskrona_staff)
-    act(client, work, "extend", reason_code=ExtensionReason.EXCEPTIONAL_INFLUX, reason="Many requests.")
+    act(
+        client,
+        work,
+        "extend",
+        reason_code=ExtensionReason.EXCEPTIONAL_INFLUX,
+        reason="Many requests.",
+    )
     work.refresh_from_db()
     assert work.extended_due_on == deadlines.due_date(work.received_on, 2)
-    response = act(client, work, "extend", reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Again.")
+    response = act(
+        client, work, "extend", reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Again."
+    )
     assert any("already been extended" in m for m in flash(response))
 
 
-def test_the_bulk_assign_page_offers_only_colleagues(client, elnat_staff, varme_staff, make_subject, elnat):
+def test_the_bulk_assign_page_offers_only_colleagues(
+    client, elnat_staff, varme_staff, make_subject, elnat
+):
     one = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
     url = reverse("admin:rights_requests_rightsrequest_changelist")
     page = client.post(url, {"action": "assign_to_someone", "_selected_action": [one.pk]})

@@ -134,7 +134,9 @@ def test_a_report_linking_a_network_image_still_renders_without_fetching_it(monk
 def test_the_report_for_a_past_month_counts_the_twelve_months_up_to_it(dpo):
     from rights_requests.staff.dashboard_views import dashboard_context
 
-    context = dashboard_context(dpo, on=datetime.date(2026, 11, 24), months_to=datetime.date(2026, 3, 31))
+    context = dashboard_context(
+        dpo, on=datetime.date(2026, 11, 24), months_to=datetime.date(2026, 3, 31)
+    )
     assert context["months"][-1].month == datetime.date(2026, 3, 1)
     assert context["months"][0].month == datetime.date(2025, 4, 1)
     assert context["on"] == datetime.date(2026, 11, 24)

@@ -71,4 +71,6 @@ def test_demo_totp_prints_a_code_that_signs_in(elnat, settings, capsys):
 def test_migrate_leaves_the_three_roles_in_place(db):
     groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLES)}
     assert set(groups) == set(roles.ROLES)
-    assert groups[roles.ADMINISTRATOR].permissions.filter(content_type__app_label="otp_totp").exists()
+    assert (
+        groups[roles.ADMINISTRATOR].permissions.filter(content_type__app_label="otp_totp").exists()
+    )

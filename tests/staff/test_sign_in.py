@@ -149,3 +149,26 @@ def test_custom_staff_pages_also_require_the_second_factor(dpo, path):
     client = Client()
     client.force_login(dpo)
     assert client.get(reverse(path)).status_code == 302
+
+
+def test_new_recovery_codes_replace_the_old_ones(elnat_staff):
+    from rights_requests.staff.auth import new_recovery_codes
+
+    from .conftest import verified_client
+
+    old = new_recovery_codes(elnat_staff)
+    client = verified_client(elnat_staff)
+    assert client.get(reverse("admin:staff_recovery_codes")).status_code == 200
+    response = client.post(reverse("admin:staff_recovery_codes"))
+    fresh = response.context["recovery_codes"]
+    assert len(fresh) == 10
+    assert not StaticToken.objects.filter(token__in=old).exists()
+    assert StaticToken.objects.filter(token__in=fresh).count() == 10
+
+
+def test_old_failures_are_pruned(elnat_staff):
+    StaffLoginFailure.objects.create(
+        username="ghost", at=timezone.now() - datetime.timedelta(days=2), stage="password"
+    )
+    sign_in(Client(), elnat_staff.username, password="wrong password")
+    assert not StaffLoginFailure.objects.filter(username="ghost").exists()
