@@ -80,10 +80,13 @@ class _Echo:
 
 
 def export_csv(request, site):
-    """Open requests with their deadlines: no personal data, only references and dates."""
+    """Open requests with their deadlines (no personal data), or with ?figures=monthly the
+    twelve months' figures behind the charts."""
     _require_dashboard(request)
     on = selectors.today()
     writer = csv.writer(_Echo())
+    if request.GET.get("figures") == "monthly":
+        return _monthly_csv(request.user, on, writer)
 
     def rows():
         yield writer.writerow(
@@ -146,4 +149,44 @@ def report_pdf(request, site):
     html = render_to_string("staff/report.html", context, request=request)
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="dsr-report-{months_to:%Y-%m}.pdf"'
+    return response
+
+
+def _monthly_csv(user, on, writer):
+    def rate(value):
+        return "" if value is None else f"{value:.3f}"
+
+    lines = [
+        writer.writerow(
+            [
+                "month",
+                "decided",
+                "on_time",
+                "on_time_rate",
+                "median_days",
+                "extended",
+                "extension_rate",
+                "refused",
+                "refusal_rate",
+            ]
+        )
+    ]
+    for m in selectors.monthly_figures(user, on=on):
+        lines.append(
+            writer.writerow(
+                [
+                    m.month.strftime("%Y-%m"),
+                    m.decided,
+                    m.on_time,
+                    rate(m.on_time_rate),
+                    "" if m.median_days is None else m.median_days,
+                    m.extended,
+                    rate(m.extension_rate),
+                    m.refused,
+                    rate(m.refusal_rate),
+                ]
+            )
+        )
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="monthly-figures-{on:%Y-%m}.csv"'
     return response

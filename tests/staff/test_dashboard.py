@@ -140,3 +140,15 @@ def test_the_report_for_a_past_month_counts_the_twelve_months_up_to_it(dpo):
     assert context["months"][-1].month == datetime.date(2026, 3, 1)
     assert context["months"][0].month == datetime.date(2025, 4, 1)
     assert context["on"] == datetime.date(2026, 11, 24)
+
+
+def test_the_monthly_figures_export_as_csv(dpo, make_subject, elnat):
+    request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    workflow.request_complete(request)
+    response = verified_client(dpo).get(
+        reverse("admin:staff_dashboard_csv"), {"figures": "monthly"}
+    )
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("month,decided,on_time,on_time_rate")
+    assert len(lines) == 13
+    assert lines[-1].split(",")[1:4] == ["1", "1", "1.000"]
