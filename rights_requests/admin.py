@@ -145,6 +145,11 @@ class RightsRequestAdmin(ScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("legal_entity", "assignee")
 
+    def get_ordering(self, request):
+        if request.GET.get("queue") == "recently_completed":
+            return ["-closed_at", "-pk"]  # the latest closed first
+        return super().get_ordering(request)
+
     def get_urls(self):
         def wrap(view):
             def inner(request, *args, **kwargs):

@@ -195,3 +195,13 @@ def test_opening_a_message_records_a_view_on_its_request(elnat_staff, requests_e
     assert verified_client(elnat_staff).get(url).status_code == 200
     event = RequestEvent.objects.filter(request=own).order_by("-seq").first()
     assert (event.kind, event.data["what"]) == ("subject.viewed", "message")
+
+
+def test_recently_completed_lists_the_latest_closed_first(elnat_staff, make_subject, elnat):
+    from identity.levels import IdentityLevel
+    from tests.rights_requests.factories import file_request
+
+    first = workflow.request_complete(file_request(make_subject(), elnat, level=IdentityLevel.HIGH))
+    second = workflow.request_complete(file_request(make_subject(), elnat, level=IdentityLevel.HIGH))
+    response = verified_client(elnat_staff).get(reverse(CHANGELIST), {"queue": "recently_completed"})
+    assert list(response.context["cl"].result_list) == [second, first]
