@@ -73,3 +73,20 @@ def test_the_csv_export_runs_the_same_number_of_queries_for_1_and_200_requests(
     with django_assert_num_queries(len(captured)):
         body = fetch()
     assert body.count(b"\n") == 1 + 160  # a header and the 160 open ones (40 were completed)
+
+
+def test_the_request_page_runs_the_same_number_of_queries_for_a_short_and_a_long_history(
+    make_subject, elnat, elnat_staff, django_assert_num_queries
+):
+    from rights_requests.staff.services import staff_reply
+
+    client = verified_client(elnat_staff)
+    short = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    long = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    for i in range(30):
+        staff_reply(long, body=f"Message {i}", by=elnat_staff)
+        workflow.request_assign(long, assignee=elnat_staff if i % 2 else None, by=elnat_staff)
+    url = "admin:rights_requests_rightsrequest_change"
+    baseline = count_queries(client, reverse(url, args=[short.pk]))
+    with django_assert_num_queries(baseline):
+        client.get(reverse(url, args=[long.pk]))
