@@ -35,6 +35,13 @@ class StaffAdminSite(OTPAdminSite):
                 setattr(wrapper, attr, getattr(inner, attr))
         return wrapper
 
+    def login(self, request, extra_context=None):
+        from django.conf import settings
+
+        # In a demo installation, say how to get a code without a phone (README, make run).
+        context = {"staff_demo_hint": settings.DEBUG, **(extra_context or {})}
+        return super().login(request, context)
+
     def get_urls(self):
         from . import dashboard_views, views_auth
 

@@ -172,3 +172,10 @@ def test_old_failures_are_pruned(elnat_staff):
     )
     sign_in(Client(), elnat_staff.username, password="wrong password")
     assert not StaffLoginFailure.objects.filter(username="ghost").exists()
+
+
+def test_the_demo_hint_shows_only_in_debug(db, settings):
+    settings.DEBUG = False
+    assert "demo_totp" not in Client().get(reverse(LOGIN)).content.decode()
+    settings.DEBUG = True
+    assert "demo_totp" in Client().get(reverse(LOGIN)).content.decode()
