@@ -14,5 +14,6 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("identity/", include("identity.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,113 @@
+"""Rate limits counted in the database, shared by every process (Issue 3, scope item 8).
+
+`hit(scope, key, limit=, window=)` records one attempt and says whether it is allowed.
+Counters live in fixed windows, one row per (scope, key, window); the row is created
+or incremented with a single `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which
+is atomic on both SQLite (3.35+) and PostgreSQL, so two processes can never both take
+the last allowed attempt.
+
+To avoid the burst that plain fixed windows allow at a boundary (limit hits at the end
+of one window and limit more at the start of the next), the decision uses the sliding
+window estimate: hits in this window plus the previous window's hits weighted by how
+much of it still lies inside the sliding window. The estimate never under-counts a
+burst by more than that weighting, and a burst is never allowed above `limit` within
+any one fixed window.
+
+Keys are stored only as an HMAC (keyed with SECRET_KEY), never as the raw e-mail
+address, personal number or IP address. Refused attempts count too: an attacker who
+keeps trying keeps the limit closed.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from identity.models import RateLimitCounter
+
+# Roughly one call in fifty also deletes expired counters; the nightly task does the rest.
+_PRUNE_PROBABILITY = 0.02
+
+
+def key_hash(scope: str, key: str) -> str:
+    """Return the HMAC under which `key` is counted in `scope`."""
+    return salted_hmac(f"identity.ratelimit.{scope}", key, algorithm="sha256").hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """Fold an e-mail address so that case variants share one counter."""
+    return email.strip().lower()
+
+
+def hit(scope: str, key: str, *, limit: int, window: timedelta) -> bool:
+    """Record one attempt of `key` in `scope`; return True if it is within the limit."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    seconds = int(window.total_seconds())
+    if seconds < 1:
+        raise ValueError("window must be at least one second")
+    now = timezone.now()
+    epoch = now.timestamp()
+    start = int(epoch // seconds) * seconds
+    hashed = key_hash(scope, key)
+    with transaction.atomic():
+        current = _increment(scope, hashed, seconds, start, expires_at=now + 2 * window)
+        previous = (
+            RateLimitCounter.objects.filter(
+                scope=scope, key_hash=hashed, window_seconds=seconds, window_start=start - seconds
+            )
+            .values_list("hits", flat=True)
+            .first()
+            or 0
+        )
+    overlap = 1 - (epoch - start) / seconds
+    allowed = current <= limit and current + previous * overlap <= limit
+    if random.random() < _PRUNE_PROBABILITY:  # noqa: S311 - not security relevant
+        prune()
+    return allowed
+
+
+def attempts(scope: str, key: str, *, window: timedelta) -> int:
+    """Return the hits of `key` in the current fixed window (for tests and the admin)."""
+    seconds = int(window.total_seconds())
+    start = int(timezone.now().timestamp() // seconds) * seconds
+    return (
+        RateLimitCounter.objects.filter(
+            scope=scope, key_hash=key_hash(scope, key), window_seconds=seconds, window_start=start
+        )
+        .values_list("hits", flat=True)
+        .first()
+        or 0
+    )
+
+
+def clear(scope: str, key: str) -> None:
+    """Forget every counter of `key` in `scope` (e.g. after a successful sign-in)."""
+    RateLimitCounter.objects.filter(scope=scope, key_hash=key_hash(scope, key)).delete()
+
+
+def prune() -> int:
+    """Delete counters whose windows can no longer affect a decision; return how many."""
+    deleted, _ = RateLimitCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def _increment(scope: str, hashed: str, seconds: int, start: int, *, expires_at) -> int:
+    table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
+    expires = RateLimitCounter._meta.get_field("expires_at").get_db_prep_value(
+        expires_at, connection
+    )
+    sql = (
+        f"INSERT INTO {table} (scope, key_hash, window_seconds, window_start, hits, expires_at) "
+        "VALUES (%s, %s, %s, %s, 1, %s) "
+        "ON CONFLICT (scope, key_hash, window_seconds, window_start) "
+        f"DO UPDATE SET hits = {table}.hits + 1 "
+        "RETURNING hits"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [scope, hashed, seconds, start, expires])
+        return int(cursor.fetchone()[0])
