@@ -20,9 +20,11 @@ keeps trying keeps the limit closed.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -41,6 +43,32 @@ def key_hash(scope: str, key: str) -> str:
 def normalise_email(email: str) -> str:
     """Fold an e-mail address so that case variants share one counter."""
     return email.strip().lower()
+
+
+def client_ip(request) -> str:
+    """Return the client's address as a rate-limit key.
+
+    Behind N trusted reverse proxies (IDENTITY_TRUSTED_PROXY_COUNT), the client is the
+    N-th address from the right of X-Forwarded-For; the ones further left are whatever
+    the client claimed. An IPv6 client is counted by its /64 network, since one
+    household or server usually holds a whole /64.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = int(getattr(settings, "IDENTITY_TRUSTED_PROXY_COUNT", 0))
+    if proxies > 0:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped or parsed)
 
 
 def hit(scope: str, key: str, *, limit: int, window: timedelta) -> bool:

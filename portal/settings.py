@@ -305,3 +305,32 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "DSR portal")
 STAFF_LOCKOUT_FAILURES = int(env("STAFF_LOCKOUT_FAILURES", "5"))
 STAFF_LOCKOUT_MINUTES = int(env("STAFF_LOCKOUT_MINUTES", "15"))
 STAFF_RECOVERY_CODES = 10
+
+# Identity (identity/): customer sign-in with e-identification over OpenID Connect
+# (BankID, Freja eID+ through a broker) or a one-time code by e-mail.
+OIDC_ISSUER = env("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = env("OIDC_SCOPES", "openid profile")
+# The claim that carries the personal number; the Swedish OIDC profile's claim
+# (https://id.oidc.se/claim/personalNumber) is accepted as well.
+OIDC_PERSONAL_NUMBER_CLAIM = env("OIDC_PERSONAL_NUMBER_CLAIM", "personal_number")
+# Space-separated acr values to ask for and require, e.g. http://id.elegnamnden.se/loa/1.0/loa3.
+OIDC_ACR_VALUES = env("OIDC_ACR_VALUES", "")
+OIDC_TOKEN_ENDPOINT_AUTH_METHOD = env("OIDC_TOKEN_ENDPOINT_AUTH_METHOD", "client_secret_basic")
+# The demonstration provider ("Test e-identification (demo only)") mounted at
+# /identity/dev-eid/: on by default in development without OIDC_ISSUER; a system check
+# (identity.E001) refuses it without DEBUG, and it is never served then.
+DEV_EID_ENABLED = env_bool("DEV_EID_ENABLED", DEBUG and not OIDC_ISSUER)
+# A customer session ends after SESSION_COOKIE_AGE idle seconds, and in any case this
+# many seconds after sign-in.
+IDENTITY_SESSION_MAX_AGE = int(env("IDENTITY_SESSION_MAX_AGE", str(2 * 60 * 60)))
+# Reverse proxies in front of the portal that append to X-Forwarded-For (for per-address
+# rate limits). 0: use the connection's address.
+IDENTITY_TRUSTED_PROXY_COUNT = int(env("IDENTITY_TRUSTED_PROXY_COUNT", "0"))
+# Largest accepted proof of a representative's authority (bytes).
+IDENTITY_PROOF_MAX_BYTES = int(env("IDENTITY_PROOF_MAX_BYTES", str(10 * 1024 * 1024)))
+CELERY_BEAT_SCHEDULE["identity-prune"] = {
+    "task": "identity.tasks.prune",
+    "schedule": crontab(hour=3, minute=17),
+}

@@ -1,0 +1,1 @@
+"""The demonstration OpenID Connect provider (tests and `make run` only; never production)."""
