@@ -382,7 +382,8 @@ def verify_id_token(id_token: str, *, config: ProviderConfig, metadata: dict, no
 
 def _userinfo(client: OAuth2Session, url: str, token: dict) -> dict:
     try:
-        response = client.get(url, token=token, timeout=HTTP_TIMEOUT_SECONDS)
+        client.token = token
+        response = client.get(url, timeout=HTTP_TIMEOUT_SECONDS)
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError, OAuth2Error) as exc:

@@ -101,7 +101,15 @@ def _check_image(uploaded_file, expected_format: str) -> None:
                         _("The image has too many pixels. Please upload a smaller scan or photo."),
                         code="too_many_pixels",
                     )
+                # verify() checks a PNG's chunk checksums but reads little of a JPEG.
                 image.verify()
+            if expected_format == "JPEG":
+                # Decode the whole entropy-coded stream at 1/8 scale (cheap), so that a
+                # truncated or corrupt photo is caught here rather than by staff.
+                uploaded_file.seek(0)
+                with Image.open(uploaded_file) as image:
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                    image.load()
     except ValidationError:
         raise
     except (
