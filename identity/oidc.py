@@ -116,7 +116,7 @@ def provider_config(request) -> ProviderConfig | None:
     issuer = getattr(settings, "OIDC_ISSUER", "")
     if issuer:
         return ProviderConfig(
-            issuer=issuer.rstrip("/"),
+            issuer=issuer,
             client_id=settings.OIDC_CLIENT_ID,
             client_secret=settings.OIDC_CLIENT_SECRET,
             scopes=settings.OIDC_SCOPES,
@@ -175,7 +175,7 @@ def discover(issuer: str) -> dict:
         cached = _metadata_cache.get(issuer)
     if cached and now - cached[0] < METADATA_TTL_SECONDS:
         return cached[1]
-    metadata = _get_json(f"{issuer}/.well-known/openid-configuration")
+    metadata = _get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
     # §4.3: the issuer in the document must be exactly the one we asked.
     if metadata.get("issuer") != issuer:
         raise EidError(EidError.UNAVAILABLE, "discovery issuer does not match")
@@ -264,10 +264,10 @@ def begin(request, *, next_url: str) -> str:
     return url
 
 
-def pending_next_url(request, state: str) -> str | None:
-    """Return where a pending sign-in wants to go afterwards (for error pages)."""
-    entry = (request.session.get(PENDING_KEY) or {}).get(state)
-    return entry["next"] if entry else None
+def pending_entry(request, state: str) -> dict:
+    """Return a pending sign-in's next URL and language (for its error page), or {}."""
+    entry = (request.session.get(PENDING_KEY) or {}).get(state) if state else None
+    return {"next": entry["next"], "language": entry.get("language")} if entry else {}
 
 
 def _take_pending(request, state: str) -> dict:

@@ -52,7 +52,7 @@ class VerifiedIdentity:
     email: str = ""
     given_name: str = ""
     family_name: str = ""
-    verified_at: datetime.datetime = field(default_factory=timezone.now)
+    verified_at: datetime.datetime = field(default_factory=lambda: timezone.now())
 
     def __post_init__(self):
         # Refuse values the rest of the portal could not interpret.
@@ -111,11 +111,19 @@ def login_customer(
 
 
 def logout_customer(request) -> None:
-    """Sign the customer out and give the session a new key."""
+    """Sign the customer out: empty the session and give it a new key.
+
+    Everything else the session held (drafts, pending sign-ins) goes too, so that
+    the next person at a shared computer finds nothing of the last one.
+    """
     if request.session.get(SESSION_KEY):
         logger.info("customer signed out")
-    _forget(request)
-    request.session.cycle_key()
+    _end(request)
+
+
+def _end(request) -> None:
+    request.session.flush()
+    setattr(request, _REQUEST_CACHE, None)
 
 
 def _forget(request) -> None:
@@ -136,7 +144,7 @@ def _stored(request) -> dict | None:
         return None
     if now - started >= _max_age() or now - seen >= _idle_age():
         logger.info("customer session timed out")
-        _forget(request)
+        _end(request)
         return None
     if now - seen >= 1:  # save at most once a second
         data["seen"] = now

@@ -78,12 +78,15 @@ def eid_start(request):
 @require_GET
 def eid_callback(request):
     """Finish the e-identification and sign the customer in."""
-    fallback_next = oidc.pending_next_url(request, request.GET.get("state", ""))
+    # The callback address is the one registered with the provider, in the default
+    # language; an error page speaks the language the sign-in started in.
+    pending = oidc.pending_entry(request, request.GET.get("state", ""))
     try:
         identity, number, next_url = oidc.complete(request)
     except oidc.EidError as exc:
         logger.warning("e-identification failed: %s", exc)
-        return _eid_error(request, exc, safe_next_url(request, fallback_next))
+        with translation.override(pending.get("language") or translation.get_language()):
+            return _eid_error(request, exc, safe_next_url(request, pending.get("next")))
     login_customer(request, identity, number)
     return redirect(safe_next_url(request, next_url))
 
@@ -125,7 +128,10 @@ def email_start(request):
             except email_code.CodeRequestLimited:
                 form.add_error(
                     None,
-                    _("Too many codes have been asked for. Please wait an hour and try again."),
+                    _(
+                        "Too many codes have been asked for. Please try again later, or "
+                        "choose another way to sign in."
+                    ),
                 )
                 status = 429
                 challenge_id = None

@@ -308,7 +308,7 @@ STAFF_RECOVERY_CODES = 10
 
 # Identity (identity/): customer sign-in with e-identification over OpenID Connect
 # (BankID, Freja eID+ through a broker) or a one-time code by e-mail.
-OIDC_ISSUER = env("OIDC_ISSUER", "").rstrip("/")
+OIDC_ISSUER = env("OIDC_ISSUER", "")  # exactly as the provider names itself
 OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", "")
 OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "")
 OIDC_SCOPES = env("OIDC_SCOPES", "openid profile")

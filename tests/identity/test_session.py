@@ -47,7 +47,6 @@ def test_it_signs_in_and_reads_back_the_identity_and_number():
     request = fresh_request()
     login_customer(request, identity_for(number), number)
 
-    again = fresh_request(session=SessionStore(request.session.session_key))
     request.session.save()
     again = fresh_request(session=SessionStore(request.session.session_key))
     assert current_identity(again).level == IdentityLevel.HIGH
@@ -154,3 +153,67 @@ def test_the_decorator_lets_a_signed_in_customer_through_uncached():
     response = page(request)
     assert response.content.decode() == number.masked()
     assert "no-store" in response["Cache-Control"]
+
+
+def test_signing_out_leaves_nothing_of_the_customer_in_the_session():
+    number = make_personal_number()
+    request = fresh_request()
+    login_customer(request, identity_for(number), number)
+    request.session["draft"] = {"details": "my meter readings"}
+    logout_customer(request)
+    assert "draft" not in request.session
+
+
+def test_a_timed_out_session_is_emptied(monkeypatch, settings):
+    settings.IDENTITY_SESSION_MAX_AGE = 2 * 60 * 60
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    number = make_personal_number()
+    _at(monkeypatch, start)
+    request = fresh_request()
+    login_customer(request, identity_for(number), number)
+    request.session["draft"] = {"details": "my meter readings"}
+    request.session.save()
+    _at(monkeypatch, start + datetime.timedelta(hours=2))
+    later = fresh_request(session=SessionStore(request.session.session_key))
+    assert current_identity(later) is None
+    assert "draft" not in later.session
+
+
+def test_a_sign_in_keeps_what_the_visitor_had_started():
+    number = make_personal_number()
+    request = fresh_request()
+    request.session["draft"] = {"details": "my meter readings"}
+    login_customer(request, identity_for(number), number)
+    assert request.session["draft"] == {"details": "my meter readings"}
+
+
+def test_a_new_sign_in_replaces_the_previous_customer():
+    first, second = make_personal_number(serial="111"), make_personal_number(serial="222")
+    request = fresh_request()
+    login_customer(request, identity_for(first), first)
+    login_customer(
+        request,
+        identity_for(second, level=IdentityLevel.LOW, method=VerificationMethod.EMAIL_CODE),
+        second,
+    )
+    assert current_personal_number(request) == second
+    assert current_identity(request).level == IdentityLevel.LOW
+
+
+def test_the_identity_refuses_unknown_levels_and_naive_times():
+    number = make_personal_number()
+    with pytest.raises(ValueError):
+        VerifiedIdentity(
+            personal_number_hash=pii.lookup_hash(number),
+            masked_personal_number=number.masked(),
+            level="super",
+            method=VerificationMethod.EID,
+        )
+    with pytest.raises(ValueError):
+        VerifiedIdentity(
+            personal_number_hash=pii.lookup_hash(number),
+            masked_personal_number=number.masked(),
+            level=IdentityLevel.HIGH,
+            method=VerificationMethod.EID,
+            verified_at=datetime.datetime(2026, 1, 1, 12, 0),  # noqa: DTZ001 - the point of the test
+        )
