@@ -31,7 +31,7 @@ from authlib.common.security import is_secure_transport
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from joserfc import jwt
@@ -127,8 +127,12 @@ def provider_config(request) -> ProviderConfig | None:
             ),
         )
     if dev_provider_enabled():
+        try:
+            issuer = dev_issuer(request)
+        except NoReverseMatch:  # settings changed after the URLs were loaded
+            return None
         return ProviderConfig(
-            issuer=dev_issuer(request),
+            issuer=issuer,
             client_id=DEV_CLIENT_ID,
             client_secret=dev_client_secret(),
             scopes=settings.OIDC_SCOPES,
@@ -152,11 +156,21 @@ def clear_caches() -> None:
         _jwks_cache.clear()
 
 
-def _get_json(url: str) -> dict:
+def _mount_demo(session: requests.Session, config: ProviderConfig) -> requests.Session:
+    """Route calls to the mounted demo provider inside the process (devprovider/transport.py)."""
+    if config.demo:
+        from identity.devprovider.transport import WSGIAdapter
+        from identity.devprovider.views import mounted_provider
+
+        session.mount(f"{config.issuer}/", WSGIAdapter(mounted_provider(), config.issuer))
+    return session
+
+
+def _get_json(session: requests.Session, url: str) -> dict:
     if not settings.DEBUG and not is_secure_transport(url):
         raise EidError(EidError.UNAVAILABLE, f"refusing plain http outside loopback: {url}")
     try:
-        response = requests.get(
+        response = session.get(
             url, timeout=HTTP_TIMEOUT_SECONDS, headers={"Accept": "application/json"}
         )
         response.raise_for_status()
@@ -168,14 +182,16 @@ def _get_json(url: str) -> dict:
     return data
 
 
-def discover(issuer: str) -> dict:
+def discover(config: ProviderConfig) -> dict:
     """Return the provider's metadata (OpenID Connect Discovery 1.0, §4), cached for an hour."""
+    issuer = config.issuer
     now = time.monotonic()
     with _cache_lock:
         cached = _metadata_cache.get(issuer)
     if cached and now - cached[0] < METADATA_TTL_SECONDS:
         return cached[1]
-    metadata = _get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
+    with _mount_demo(requests.Session(), config) as session:
+        metadata = _get_json(session, f"{issuer.rstrip('/')}/.well-known/openid-configuration")
     # §4.3: the issuer in the document must be exactly the one we asked.
     if metadata.get("issuer") != issuer:
         raise EidError(EidError.UNAVAILABLE, "discovery issuer does not match")
@@ -190,7 +206,7 @@ def discover(issuer: str) -> dict:
     return metadata
 
 
-def _keys(jwks_uri: str, *, refresh: bool = False) -> KeySet:
+def _keys(config: ProviderConfig, jwks_uri: str, *, refresh: bool = False) -> KeySet:
     now = time.monotonic()
     with _cache_lock:
         cached = _jwks_cache.get(jwks_uri)
@@ -200,7 +216,8 @@ def _keys(jwks_uri: str, *, refresh: bool = False) -> KeySet:
     ):
         return cached[1]
     try:
-        keyset = KeySet.import_key_set(_get_json(jwks_uri))
+        with _mount_demo(requests.Session(), config) as session:
+            keyset = KeySet.import_key_set(_get_json(session, jwks_uri))
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise EidError(EidError.UNAVAILABLE, f"bad JWKS: {exc.__class__.__name__}") from None
     with _cache_lock:
@@ -212,7 +229,7 @@ def _keys(jwks_uri: str, *, refresh: bool = False) -> KeySet:
 
 
 def _client(config: ProviderConfig, redirect_uri: str) -> OAuth2Session:
-    return OAuth2Session(
+    client = OAuth2Session(
         client_id=config.client_id,
         client_secret=config.client_secret,
         token_endpoint_auth_method=config.token_endpoint_auth_method,
@@ -220,6 +237,7 @@ def _client(config: ProviderConfig, redirect_uri: str) -> OAuth2Session:
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
     )
+    return _mount_demo(client, config)
 
 
 def callback_uri(request) -> str:
@@ -234,7 +252,7 @@ def begin(request, *, next_url: str) -> str:
     config = provider_config(request)
     if config is None:
         raise EidError(EidError.UNAVAILABLE, "no provider configured")
-    metadata = discover(config.issuer)
+    metadata = discover(config)
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters: within RFC 7636's 43-128
@@ -297,7 +315,7 @@ def complete(request) -> tuple[VerifiedIdentity, pii.PersonalNumber, str]:
     config = provider_config(request)
     if config is None or config.issuer != entry["issuer"]:
         raise EidError(EidError.EXPIRED, "provider changed during sign-in")
-    metadata = discover(config.issuer)
+    metadata = discover(config)
     client = _client(config, entry["redirect_uri"])
     try:
         token = client.fetch_token(
@@ -342,12 +360,12 @@ def complete(request) -> tuple[VerifiedIdentity, pii.PersonalNumber, str]:
 def verify_id_token(id_token: str, *, config: ProviderConfig, metadata: dict, nonce: str) -> dict:
     """Verify the signature and the claims of an ID token (OpenID Connect Core §3.1.3.7)."""
     try:
-        keyset = _keys(metadata["jwks_uri"])
+        keyset = _keys(config, metadata["jwks_uri"])
         try:
             decoded = jwt.decode(id_token, keyset, algorithms=ALLOWED_ALGORITHMS)
         except (InvalidKeyIdError, MissingKeyError):
             # The provider may have rotated its keys since we cached them.
-            keyset = _keys(metadata["jwks_uri"], refresh=True)
+            keyset = _keys(config, metadata["jwks_uri"], refresh=True)
             decoded = jwt.decode(id_token, keyset, algorithms=ALLOWED_ALGORITHMS)
     except (JoseError, ValueError, TypeError) as exc:
         raise EidError(EidError.FAILED, f"ID token signature: {exc.__class__.__name__}") from None

@@ -1,13 +1,14 @@
 """`make run`: the demo provider mounted in the portal, driven over real HTTP end to end."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 import requests
 
 from identity import oidc
 from identity.devprovider import views as dev_views
-from tests.identity.conftest import transaction_id
+from tests.identity.conftest import local, transaction_id
 
 pytestmark = [pytest.mark.urls("tests.identity.urls_dev"), pytest.mark.django_db(transaction=True)]
 
@@ -65,3 +66,22 @@ def test_the_demo_signing_key_is_kept_private_on_disk(dev_mode, live_server, set
     requests.get(f"{live_server.url}/identity/dev-eid/jwks", timeout=10)
     key_file = settings.VAR_DIR / "dev-eid" / "signing-key.json"
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_portal_reaches_the_mounted_provider_without_calling_itself(dev_mode, client):
+    """Django's test client has no network server: the back-channel must stay in-process."""
+    start = client.post("/identity/eid/start/", {"next": "/en/"})
+    authorize = start["Location"]
+    assert authorize.startswith("http://testserver/identity/dev-eid/authorize?")
+    login = client.get(local(authorize))
+    assert login.status_code == 200
+    form = {"txn": transaction_id(login.content.decode()), "action": "approve", "person": "2"}
+    callback = client.post(
+        "/identity/dev-eid/authorize",
+        urlencode(form),
+        content_type="application/x-www-form-urlencoded",  # as a browser sends a form
+    )
+    done = client.get(local(callback["Location"]))
+    assert done.status_code == 302
+    assert done["Location"] == "/en/"
+    assert client.session["identity.customer"]["masked"] == "19731105-****"
