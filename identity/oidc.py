@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
@@ -307,14 +308,19 @@ def complete(request) -> tuple[VerifiedIdentity, pii.PersonalNumber, str]:
     params = request.GET
     entry = _take_pending(request, params.get("state", ""))
     if params.get("error"):
-        reason = EidError.CANCELLED if params["error"] == "access_denied" else EidError.FAILED
-        raise EidError(reason, f"provider error {params['error'][:40]}")
+        error = re.sub(r"[^a-z_]", "", params["error"].lower())[:40]  # keep the log clean
+        reason = EidError.CANCELLED if error == "access_denied" else EidError.FAILED
+        raise EidError(reason, f"provider error {error}")
     code = params.get("code")
     if not code:
         raise EidError(EidError.FAILED, "no code in callback")
     config = provider_config(request)
     if config is None or config.issuer != entry["issuer"]:
         raise EidError(EidError.EXPIRED, "provider changed during sign-in")
+    # RFC 9207: a provider that names itself in the response must be the one we asked
+    # (against mix-up attacks when more than one provider is configured over time).
+    if "iss" in params and params["iss"] != config.issuer:
+        raise EidError(EidError.FAILED, "authorization response from another issuer")
     metadata = discover(config)
     client = _client(config, entry["redirect_uri"])
     try:

@@ -126,7 +126,7 @@ def _check_image(uploaded_file, expected_format: str) -> None:
 def _check_pdf(uploaded_file) -> None:
     uploaded_file.seek(0)
     content = uploaded_file.read()
-    if b"%%EOF" not in content[-2048:]:
+    if b"%%EOF" not in content[-16384:]:  # tolerate trailing padding some scanners add
         raise ValidationError(
             _("The PDF document is incomplete. Please upload the file again."),
             code="broken_pdf",

@@ -278,6 +278,7 @@ class DevOpenIDProvider:
                 ],
                 "acr_values_supported": [LOA3],
                 "ui_locales_supported": ["sv", "en"],
+                "authorization_response_iss_parameter_supported": True,
             },
         )
 
@@ -434,7 +435,11 @@ class DevOpenIDProvider:
                 "person": person,
                 "created": time.time(),
             }
-        return self._redirect(_with_query(transaction.redirect_uri, {"code": code, **query_state}))
+        issuer = self.issuer_for(environ)
+        # RFC 9207: name the issuer in the response.
+        return self._redirect(
+            _with_query(transaction.redirect_uri, {"code": code, **query_state, "iss": issuer})
+        )
 
     def _authenticate_client(self, environ, form) -> Client | None:
         header = environ.get("HTTP_AUTHORIZATION", "")

@@ -94,7 +94,9 @@ def test_the_ways_to_confirm_list_links_back_to_where_the_person_was():
     from django.utils import translation
 
     with translation.override("en"):
-        html = render_to_string("identity/_ways_to_confirm.html", {"next_url": "/en/my/requests/7/"})
+        html = render_to_string(
+            "identity/_ways_to_confirm.html", {"next_url": "/en/my/requests/7/"}
+        )
     assert 'href="/en/identity/?next=/en/my/requests/7/"' in html
     assert "folkbokföringsadress" in html
     assert "identity document" in html

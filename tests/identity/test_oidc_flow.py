@@ -1,6 +1,8 @@
 """Sign-in with e-identification: the full OpenID Connect flow against a real provider."""
 
 import logging
+import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -181,3 +183,38 @@ def test_no_personal_number_reaches_the_logs(eid_browser, eid_provider, client, 
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert ALICE not in text
     assert "198504122394"[2:] not in text
+
+
+def test_a_response_naming_another_issuer_is_refused(eid_browser, client):
+    callback = eid_browser.approve(eid_browser.start())
+    assert "iss=" in callback
+    forged = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example", callback)
+    response = client.get(local(forged))
+    assert response.status_code == 400
+    assert not signed_in(client)
+
+
+def test_a_sign_in_left_for_more_than_ten_minutes_has_expired(eid_browser, client, monkeypatch):
+    authorize = eid_browser.start()
+    callback = eid_browser.approve(authorize)
+    later = time.time() + oidc.PENDING_MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(oidc.time, "time", lambda: later)
+    response = client.get(local(callback))
+    assert response.status_code == 400
+    assert "took too long" in response.content.decode()
+    assert not signed_in(client)
+
+
+def test_the_error_page_speaks_the_language_the_sign_in_started_in(
+    eid_browser, eid_provider, client
+):
+    eid_provider.faults.add("bad_signature")
+    response = eid_browser.sign_in(next_url="/en/", language_prefix="/en")
+    assert '<html lang="en">' in response.content.decode()
+    assert 'href="/en/identity/?next=/en/"' in response.content.decode()
+
+
+def test_only_a_few_parallel_sign_ins_are_kept_per_session(eid_browser, client):
+    for _ in range(oidc.MAX_PENDING + 3):
+        eid_browser.start()
+    assert len(client.session[oidc.PENDING_KEY]) == oidc.MAX_PENDING
