@@ -50,8 +50,6 @@ MAX_PENDING = 5
 PENDING_MAX_AGE_SECONDS = 10 * 60
 HTTP_TIMEOUT_SECONDS = 10
 METADATA_TTL_SECONDS = 60 * 60
-# Refetch the JWKS for an unknown key id at most this often (key rotation, RFC 7517).
-JWKS_REFRESH_MIN_SECONDS = 60
 CLOCK_LEEWAY_SECONDS = 60
 ALLOWED_ALGORITHMS = ["RS256", "PS256", "ES256"]
 # The claim name of the Swedish OIDC profile (id.oidc.se), accepted beside the
@@ -208,13 +206,16 @@ def discover(config: ProviderConfig) -> dict:
 
 
 def _keys(config: ProviderConfig, jwks_uri: str, *, refresh: bool = False) -> KeySet:
+    """Return the provider's signing keys, cached; `refresh` fetches them again.
+
+    A refresh follows an ID token signed with a key id we do not know (the provider
+    rotated its keys). ID tokens come only from the token endpoint, never from the
+    browser, so a stranger cannot make us refetch at will.
+    """
     now = time.monotonic()
     with _cache_lock:
         cached = _jwks_cache.get(jwks_uri)
-    if cached and (
-        (not refresh and now - cached[0] < METADATA_TTL_SECONDS)
-        or (refresh and now - cached[0] < JWKS_REFRESH_MIN_SECONDS)
-    ):
+    if cached and not refresh and now - cached[0] < METADATA_TTL_SECONDS:
         return cached[1]
     try:
         with _mount_demo(requests.Session(), config) as session:
@@ -333,7 +334,8 @@ def complete(request) -> tuple[VerifiedIdentity, pii.PersonalNumber, str]:
             timeout=HTTP_TIMEOUT_SECONDS,
         )
     except OAuth2Error as exc:
-        raise EidError(EidError.FAILED, f"token endpoint: {exc.error}") from None
+        error = re.sub(r"[^a-z_]", "", str(exc.error).lower())[:40]
+        raise EidError(EidError.FAILED, f"token endpoint: {error}") from None
     except (requests.RequestException, ValueError) as exc:
         raise EidError(EidError.UNAVAILABLE, f"token endpoint: {exc.__class__.__name__}") from None
     id_token = token.get("id_token")

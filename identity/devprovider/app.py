@@ -12,7 +12,7 @@ identity/checks.py.
 
 `faults` makes it misbehave on purpose, for tests of the client's checks:
 wrong_nonce, bad_signature, foreign_key, wrong_issuer, wrong_audience, expired,
-omit_personal_number, personal_number_in_userinfo_only.
+omit_personal_number, personal_number_in_userinfo_only, userinfo_other_sub.
 """
 
 from __future__ import annotations
@@ -459,7 +459,10 @@ class DevOpenIDProvider:
                 {"error": "invalid_token"},
                 [("WWW-Authenticate", 'Bearer error="invalid_token"')],
             )
-        return self._json(200, grant["claims"])
+        claims = dict(grant["claims"])
+        if "userinfo_other_sub" in self.faults:
+            claims["sub"] = "someone-else"
+        return self._json(200, claims)
 
 
 def generate_signing_key() -> RSAKey:

@@ -218,3 +218,35 @@ def test_only_a_few_parallel_sign_ins_are_kept_per_session(eid_browser, client):
     for _ in range(oidc.MAX_PENDING + 3):
         eid_browser.start()
     assert len(client.session[oidc.PENDING_KEY]) == oidc.MAX_PENDING
+
+
+def test_userinfo_about_another_subject_is_refused(eid_browser, eid_provider, client):
+    eid_provider.faults.update({"personal_number_in_userinfo_only", "userinfo_other_sub"})
+    response = eid_browser.sign_in()
+    assert response.status_code == 400
+    assert not signed_in(client)
+
+
+def test_a_provider_that_rotated_its_signing_key_is_followed(eid_browser, eid_provider, client):
+    from identity.devprovider.app import generate_signing_key
+
+    assert eid_browser.sign_in().status_code == 302  # the old key is now cached
+    client.post("/identity/logout/")
+    eid_provider.key = generate_signing_key()
+    assert eid_browser.sign_in().status_code == 302
+    assert signed_in(client)["level"] == IdentityLevel.HIGH
+
+
+def test_a_required_assurance_level_is_asked_for_and_met(eid_browser, client, settings):
+    settings.OIDC_ACR_VALUES = "http://id.elegnamnden.se/loa/1.0/loa3"
+    query = parse_qs(urlsplit(eid_browser.start()).query)
+    assert query["acr_values"] == ["http://id.elegnamnden.se/loa/1.0/loa3"]
+    assert eid_browser.sign_in().status_code == 302
+    assert signed_in(client)["level"] == IdentityLevel.HIGH
+
+
+def test_an_assurance_level_below_the_required_one_is_refused(eid_browser, client, settings):
+    settings.OIDC_ACR_VALUES = "http://id.elegnamnden.se/loa/1.0/loa4"
+    response = eid_browser.sign_in()
+    assert response.status_code == 400
+    assert not signed_in(client)
