@@ -10,6 +10,8 @@ Other parts call only what this module offers:
 A customer session ends after `SESSION_COOKIE_AGE` seconds without a request (idle
 timeout) and in any case `IDENTITY_SESSION_MAX_AGE` seconds after sign-in (absolute
 cap), so that a forgotten browser on a shared computer does not stay signed in.
+Signing out empties the whole session; a timeout ends only the sign-in (see
+`_time_out`), and the sign-in page then says why.
 The personal number is kept in the session only encrypted (datamap.pii.encrypt);
 the identity itself carries the keyed hash and the masked form.
 """
@@ -35,6 +37,7 @@ from identity.levels import IdentityLevel, VerificationMethod
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "identity.customer"
+TIMED_OUT_KEY = "identity.timed_out"
 _REQUEST_CACHE = "_identity_customer"
 _UNSET = object()
 
@@ -84,6 +87,7 @@ def login_customer(
     if pii.lookup_hash(personal_number) != identity.personal_number_hash:
         raise ValueError("the identity and the personal number do not match")
     _forget(request)
+    request.session.pop(TIMED_OUT_KEY, None)
     # A new key for the same data: an attacker who planted a session id before the
     # sign-in cannot ride on the signed-in session (OWASP session fixation).
     request.session.cycle_key()
@@ -126,6 +130,18 @@ def _end(request) -> None:
     setattr(request, _REQUEST_CACHE, None)
 
 
+def _time_out(request) -> None:
+    """End the sign-in but keep what the visitor was doing (e.g. a draft being typed).
+
+    An idle session is gone altogether anyway (Django expires it after
+    SESSION_COOKIE_AGE); this matters for the absolute cap, which can strike while the
+    person is active, and they should not lose their work to it.
+    """
+    _forget(request)
+    request.session.cycle_key()
+    request.session[TIMED_OUT_KEY] = True
+
+
 def _forget(request) -> None:
     request.session.pop(SESSION_KEY, None)
     setattr(request, _REQUEST_CACHE, None)
@@ -144,7 +160,7 @@ def _stored(request) -> dict | None:
         return None
     if now - started >= _max_age() or now - seen >= _idle_age():
         logger.info("customer session timed out")
-        _end(request)
+        _time_out(request)
         return None
     if now - seen >= 1:  # save at most once a second
         data["seen"] = now
@@ -192,6 +208,19 @@ def current_personal_number(request) -> pii.PersonalNumber | None:
         _forget(request)
         return None
     return number
+
+
+def signed_in_until(request) -> datetime.datetime | None:
+    """Return when the current sign-in ends at the latest (the absolute cap), or None."""
+    if current_identity(request) is None:
+        return None
+    started = float(request.session[SESSION_KEY]["started"])
+    return datetime.datetime.fromtimestamp(started + _max_age(), tz=datetime.UTC)
+
+
+def pop_timed_out(request) -> bool:
+    """Return True once after a sign-in timed out (to tell the person why)."""
+    return bool(request.session.pop(TIMED_OUT_KEY, False))
 
 
 def safe_next_url(request, candidate: str | None, default: str | None = None) -> str:

@@ -5,18 +5,31 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from identity import email_code, oidc
 from identity.forms import EmailCodeRequestForm, EmailCodeVerifyForm
 from identity.ratelimit import client_ip
-from identity.session import current_identity, login_customer, logout_customer, safe_next_url
+from identity.session import (
+    current_identity,
+    login_customer,
+    logout_customer,
+    pop_timed_out,
+    safe_next_url,
+    signed_in_until,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +59,7 @@ def _next(request, source) -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def login(request):
     """Offer the ways to sign in, and the alternatives for people who have neither."""
     config = oidc.provider_config(request)
@@ -58,6 +71,9 @@ def login(request):
             "identity": current_identity(request),
             "eid_available": config is not None,
             "eid_demo": bool(config and config.demo),
+            "timed_out": pop_timed_out(request),
+            "signed_in_until": signed_in_until(request),
+            "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
         },
     )
 

@@ -100,3 +100,21 @@ def test_the_ways_to_confirm_list_links_back_to_where_the_person_was():
     assert 'href="/en/identity/?next=/en/my/requests/7/"' in html
     assert "folkbokföringsadress" in html
     assert "identity document" in html
+
+
+def test_after_a_timeout_the_page_says_why(client, monkeypatch, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    settings.IDENTITY_SESSION_MAX_AGE = 20 * 60
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    sign_in(client, IdentityLevel.HIGH, VerificationMethod.EID)
+    page = client.get("/en/identity/").content.decode()
+    assert "signed out after 30 minutes without activity, and at 10:20 at the latest" in page
+    monkeypatch.setattr(timezone, "now", lambda: start + datetime.timedelta(minutes=20))
+    page = client.get("/en/identity/").content.decode()
+    assert "You have been signed out, for your security." in page
+    assert "You are signed in" not in page
+    assert "You have been signed out" not in client.get("/en/identity/").content.decode()

@@ -17,6 +17,8 @@ from identity.session import (
     customer_login_required,
     login_customer,
     logout_customer,
+    pop_timed_out,
+    signed_in_until,
 )
 from tests.conftest import make_personal_number
 
@@ -164,7 +166,7 @@ def test_signing_out_leaves_nothing_of_the_customer_in_the_session():
     assert "draft" not in request.session
 
 
-def test_a_timed_out_session_is_emptied(monkeypatch, settings):
+def test_a_timeout_ends_the_sign_in_but_keeps_the_visitors_draft(monkeypatch, settings):
     settings.IDENTITY_SESSION_MAX_AGE = 2 * 60 * 60
     start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
     number = make_personal_number()
@@ -173,10 +175,31 @@ def test_a_timed_out_session_is_emptied(monkeypatch, settings):
     login_customer(request, identity_for(number), number)
     request.session["draft"] = {"details": "my meter readings"}
     request.session.save()
+    key = request.session.session_key
+    for minutes in range(20, 120, 20):  # active all along
+        _at(monkeypatch, start + datetime.timedelta(minutes=minutes))
+        active = fresh_request(session=SessionStore(key))
+        assert current_identity(active) is not None
+        active.session.save()
     _at(monkeypatch, start + datetime.timedelta(hours=2))
-    later = fresh_request(session=SessionStore(request.session.session_key))
+    later = fresh_request(session=SessionStore(key))
     assert current_identity(later) is None
-    assert "draft" not in later.session
+    assert current_personal_number(later) is None
+    assert later.session["draft"] == {"details": "my meter readings"}
+    assert later.session.session_key != key
+    assert pop_timed_out(later) is True
+    assert pop_timed_out(later) is False
+
+
+def test_signed_in_until_is_the_absolute_cap(monkeypatch, settings):
+    settings.IDENTITY_SESSION_MAX_AGE = 2 * 60 * 60
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    number = make_personal_number()
+    _at(monkeypatch, start)
+    request = fresh_request()
+    assert signed_in_until(request) is None
+    login_customer(request, identity_for(number), number)
+    assert signed_in_until(request) == start + datetime.timedelta(hours=2)
 
 
 def test_a_sign_in_keeps_what_the_visitor_had_started():
