@@ -1,4 +1,9 @@
-"""Sign-in forms. Errors are tied to their fields (aria-describedby, aria-invalid)."""
+"""Sign-in forms.
+
+Django (5.2) ties each input to its help text and errors: aria-describedby names
+`<id>_helptext` and `<id>_error`, and aria-invalid marks a field in error; the
+template identity/_field.html renders those ids (WCAG 1.3.1, 3.3.1).
+"""
 
 from __future__ import annotations
 
@@ -13,34 +18,6 @@ class NoEchoTextInput(forms.TextInput):
 
     def format_value(self, value):
         return None
-
-
-class AccessibleForm(forms.Form):
-    """Connect each input to its help text and its error messages (WCAG 1.3.1, 3.3.1)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._describe()
-
-    def full_clean(self):
-        super().full_clean()
-        self._describe()
-
-    def _describe(self):
-        for name, field in self.fields.items():
-            bound = self[name]
-            ids = []
-            if self.is_bound and hasattr(self, "_errors") and self._errors and name in self._errors:
-                ids.append(f"{bound.auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if field.help_text:
-                ids.append(f"{bound.auto_id}_help")
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
 
 
 class PersonalNumberField(forms.CharField):
@@ -65,7 +42,7 @@ class PersonalNumberField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
 
-class EmailCodeRequestForm(AccessibleForm):
+class EmailCodeRequestForm(forms.Form):
     personal_number = PersonalNumberField(
         label=_("Personal identity number"),
         help_text=_(
@@ -95,7 +72,7 @@ class EmailCodeRequestForm(AccessibleForm):
         return bool(self.cleaned_data.get("website"))
 
 
-class EmailCodeVerifyForm(AccessibleForm):
+class EmailCodeVerifyForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=12,
@@ -111,3 +88,36 @@ class EmailCodeVerifyForm(AccessibleForm):
         if len(code) != 6 or not code.isascii() or not code.isdigit():
             raise forms.ValidationError(_("The code has six digits."), code="format")
         return code
+
+
+class ProofFileField(forms.FileField):
+    """A representative's proof of authority: PDF, JPEG or PNG, judged by content.
+
+    Cleans to the uploaded file with two added attributes, `proof_content_type` and
+    `proof_extension`, as identity.uploads.validate_proof_upload found them; store the
+    file under that extension, never under the name the browser sent.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Proof of your authority (PDF, JPEG or PNG)"))
+        kwargs.setdefault(
+            "help_text",
+            _("For example a power of attorney or a decision on guardianship. At most 10 MB."),
+        )
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(
+                attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        from identity.uploads import validate_proof_upload
+
+        uploaded = super().clean(data, initial)
+        if uploaded and uploaded is not initial:
+            content_type, extension = validate_proof_upload(uploaded)
+            uploaded.proof_content_type = content_type
+            uploaded.proof_extension = extension
+        return uploaded

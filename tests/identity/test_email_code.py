@@ -258,9 +258,10 @@ def test_errors_are_tied_to_their_fields_and_the_number_is_not_echoed(client):
     response = client.post(START, {"personal_number": "19121212-1213", "email": "not-an-address"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'aria-describedby="id_personal_number_error id_personal_number_help"' in html
+    assert 'aria-describedby="id_personal_number_helptext id_personal_number_error"' in html
+    assert 'id="id_personal_number_helptext"' in html
     assert 'id="id_personal_number_error"' in html
-    assert 'aria-describedby="id_email_error id_email_help"' in html
+    assert 'aria-describedby="id_email_helptext id_email_error"' in html
     assert html.count('aria-invalid="true"') == 2
     assert "19121212-1213" not in html
     assert "wrong check digit" in html

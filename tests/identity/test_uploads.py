@@ -103,3 +103,26 @@ def test_the_file_is_left_at_its_start():
     validate_proof_upload(proof)
     assert proof.tell() == 0
     assert proof.read(4) == b"\x89PNG"
+
+
+def test_the_form_field_reports_the_type_found_in_the_content():
+    from django import forms
+
+    from identity.forms import ProofFileField
+
+    class ProofForm(forms.Form):
+        proof = ProofFileField()
+
+    png_as_pdf = upload("fullmakt.pdf", image_bytes("PNG"), content_type="application/pdf")
+    form = ProofForm(data={}, files={"proof": png_as_pdf})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["proof"].proof_content_type == "image/png"
+    assert form.cleaned_data["proof"].proof_extension == "png"
+
+    text = upload("fullmakt.pdf", b"not a pdf at all")
+    form = ProofForm(data={}, files={"proof": text})
+    assert not form.is_valid()
+    html = form.as_div()
+    assert 'aria-describedby="id_proof_helptext id_proof_error"' in html
+    assert 'id="id_proof_helptext"' in html and 'id="id_proof_error"' in html
+    assert isinstance(form.fields["proof"], forms.FileField)
