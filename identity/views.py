@@ -129,36 +129,7 @@ def email_start(request):
     form = EmailCodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if form.is_bot():
-            # Say the same as to a person, and send nothing.
-            logger.info("honeypot filled on the e-mail code form")
-            challenge_id = str(uuid.uuid4())
-        else:
-            try:
-                challenge = email_code.request_code(
-                    personal_number=form.cleaned_data["personal_number"],
-                    email=email,
-                    client_ip=client_ip(request),
-                    language=translation.get_language() or "sv",
-                )
-            except email_code.CodeRequestLimited:
-                form.add_error(
-                    None,
-                    _(
-                        "Too many codes have been asked for. Please try again later, or "
-                        "choose another way to sign in."
-                    ),
-                )
-                status = 429
-                challenge_id = None
-            except email_code.CodeDeliveryFailed:
-                form.add_error(
-                    None, _("We could not send the e-mail just now. Please try again in a while.")
-                )
-                status = 503
-                challenge_id = None
-            else:
-                challenge_id = str(challenge.pk)
+        challenge_id, status = _send_code(request, form)
         if challenge_id:
             request.session[CHALLENGE_KEY] = {
                 "id": challenge_id,
@@ -171,6 +142,36 @@ def email_start(request):
     return render(
         request, "identity/email_start.html", {"form": form, "next_url": next_url}, status=status
     )
+
+
+def _send_code(request, form) -> tuple[str | None, int]:
+    """Send the code; return (challenge id, HTTP status). Errors go onto the form."""
+    if form.is_bot():
+        # Say the same as to a person, and send nothing.
+        logger.info("honeypot filled on the e-mail code form")
+        return str(uuid.uuid4()), 200
+    try:
+        challenge = email_code.request_code(
+            personal_number=form.cleaned_data["personal_number"],
+            email=form.cleaned_data["email"],
+            client_ip=client_ip(request),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    except email_code.CodeRequestLimited:
+        form.add_error(
+            None,
+            _(
+                "Too many codes have been asked for. Please try again later, or "
+                "choose another way to sign in."
+            ),
+        )
+        return None, 429
+    except email_code.CodeDeliveryFailed:
+        form.add_error(
+            None, _("We could not send the e-mail just now. Please try again in a while.")
+        )
+        return None, 503
+    return str(challenge.pk), 200
 
 
 @never_cache

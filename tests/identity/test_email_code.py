@@ -291,3 +291,28 @@ def test_no_personal_number_reaches_the_logs(client, alice, caplog, settings):
     assert "signed in" in text and "rate limit" in text
     assert alice.personal_number.digits[2:] not in text
     assert "alice@example.org" not in text
+
+
+class BrokenMailServer:
+    """An e-mail backend whose server refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_a_mail_server_failure_is_explained_and_leaves_no_code(client, alice, settings):
+    settings.EMAIL_BACKEND = "tests.identity.test_email_code.BrokenMailServer"
+    response = ask(client, alice.personal_number, "alice@example.org")
+    assert response.status_code == 503
+    assert "could not send the e-mail" in response.content.decode()
+    assert not EmailChallenge.objects.exists()
+    assert client.get(VERIFY)["Location"] == "/en/identity/code/"
