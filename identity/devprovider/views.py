@@ -1,5 +1,9 @@
 """The demonstration provider mounted inside the portal, for `make run` in development.
 
+The provider keeps its sign-ins in memory, so it needs the portal to run as one
+process (runserver, or one worker); the portal's own calls to it stay in that process
+(identity/devprovider/transport.py).
+
 identity/urls.py adds these routes only when DEBUG and DEV_EID_ENABLED are both on,
 and the view checks again on every request, so a production installation (DEBUG off)
 cannot serve it even if DEV_EID_ENABLED were set (identity/checks.py reports that as
@@ -29,14 +33,18 @@ _provider: DevOpenIDProvider | None = None
 def _signing_key() -> RSAKey:
     """Load the demo signing key from VAR_DIR, or create it (so restarts keep it)."""
     path = settings.VAR_DIR / "dev-eid" / "signing-key.json"
-    if path.exists():
-        return RSAKey.import_key(json.loads(path.read_text()))
-    key = generate_signing_key()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        json.dump(key.as_dict(private=True), handle)
-    return key
+    if not path.exists():
+        key = generate_signing_key()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process was quicker: use its key
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                json.dump(key.as_dict(private=True), handle)
+            return key
+    return RSAKey.import_key(json.loads(path.read_text()))
 
 
 def mounted_provider() -> DevOpenIDProvider:
