@@ -197,6 +197,10 @@ def discover(config: ProviderConfig) -> dict:
     for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(metadata.get(field), str):
             raise EidError(EidError.UNAVAILABLE, f"discovery lacks {field}")
+    for field in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
+        url = metadata.get(field)
+        if url is not None and not settings.DEBUG and not is_secure_transport(str(url)):
+            raise EidError(EidError.UNAVAILABLE, f"discovery names a plain http {field}")
     methods = metadata.get("code_challenge_methods_supported")
     if methods is not None and "S256" not in methods:
         raise EidError(EidError.UNAVAILABLE, "provider does not support PKCE S256")
