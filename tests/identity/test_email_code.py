@@ -316,3 +316,17 @@ def test_a_mail_server_failure_is_explained_and_leaves_no_code(client, alice, se
     assert "could not send the e-mail" in response.content.decode()
     assert not EmailChallenge.objects.exists()
     assert client.get(VERIFY)["Location"] == "/en/identity/code/"
+
+
+def test_an_unsafe_next_address_is_dropped(client, alice):
+    ask(client, alice.personal_number, "alice@example.org", next="https://evil.example/")
+    response = enter(client, code_from_mail())
+    assert response["Location"] == "/en/"
+
+
+def test_the_forms_need_a_csrf_token(alice):
+    strict = Client(enforce_csrf_checks=True)
+    assert ask(strict, alice.personal_number, "alice@example.org").status_code == 403
+    assert mail.outbox == []
+    assert strict.post("/en/identity/eid/start/", {"next": "/"}).status_code == 403
+    assert strict.post("/en/identity/logout/").status_code == 403
