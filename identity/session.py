@@ -82,10 +82,14 @@ def login_customer(
 ) -> None:
     """Sign the customer in: new session key (against session fixation), then store who.
 
-    Anything a previous customer left in this session is dropped first.
+    What the visitor was doing before signing in (a draft) is kept; if another
+    customer was signed in in this session, everything of theirs is dropped first.
     """
     if pii.lookup_hash(personal_number) != identity.personal_number_hash:
         raise ValueError("the identity and the personal number do not match")
+    previous = request.session.get(SESSION_KEY)
+    if isinstance(previous, dict) and previous.get("hash") != identity.personal_number_hash:
+        request.session.flush()
     _forget(request)
     request.session.pop(TIMED_OUT_KEY, None)
     # A new key for the same data: an attacker who planted a session id before the

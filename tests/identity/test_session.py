@@ -210,6 +210,30 @@ def test_a_sign_in_keeps_what_the_visitor_had_started():
     assert request.session["draft"] == {"details": "my meter readings"}
 
 
+def test_another_customer_signing_in_finds_nothing_of_the_previous_one():
+    first, second = make_personal_number(serial="111"), make_personal_number(serial="222")
+    request = fresh_request()
+    login_customer(request, identity_for(first), first)
+    request.session["draft"] = {"details": "the first customer's words"}
+    login_customer(request, identity_for(second), second)
+    assert "draft" not in request.session
+    assert current_personal_number(request) == second
+
+
+def test_the_same_customer_signing_in_again_keeps_the_draft():
+    number = make_personal_number()
+    request = fresh_request()
+    login_customer(
+        request,
+        identity_for(number, level=IdentityLevel.LOW, method=VerificationMethod.EMAIL_CODE),
+        number,
+    )
+    request.session["draft"] = {"details": "my words"}
+    login_customer(request, identity_for(number), number)
+    assert request.session["draft"] == {"details": "my words"}
+    assert current_identity(request).level == IdentityLevel.HIGH
+
+
 def test_a_new_sign_in_replaces_the_previous_customer():
     first, second = make_personal_number(serial="111"), make_personal_number(serial="222")
     request = fresh_request()
