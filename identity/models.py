@@ -5,6 +5,8 @@ by an HMAC of the key, codes by the keyed look-up hash of the personal number, a
 few values needed later are encrypted (datamap.pii.encrypt).
 """
 
+import hashlib
+import secrets
 import uuid
 
 from django.db import models
@@ -60,3 +62,54 @@ class EmailChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"e-mail code {self.id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ApiClient(models.Model):
+    """Another system of the utility that uses the REST API (rights_requests/api/).
+
+    Only the SHA-256 of the token is kept: the token itself is shown once, by
+    `manage.py create_api_client`, and cannot be read back. A client sees and files
+    requests only for its legal entities.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(
+        _("token begins with"),
+        max_length=12,
+        editable=False,
+        help_text=_("The first characters of the token, to tell tokens apart."),
+    )
+    legal_entities = models.ManyToManyField(
+        "datamap.LegalEntity", related_name="api_clients", verbose_name=_("companies")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, name: str, legal_entities) -> tuple["ApiClient", str]:
+        """Create a client with a fresh token; return both. The token is not stored."""
+        token = "dsr_" + secrets.token_urlsafe(32)
+        client = cls.objects.create(
+            name=name, token_hash=cls.hash_token(token), token_prefix=token[:12]
+        )
+        client.legal_entities.set(legal_entities)
+        return client, token
+
+    def rotate_token(self) -> str:
+        token = "dsr_" + secrets.token_urlsafe(32)
+        self.token_hash, self.token_prefix = self.hash_token(token), token[:12]
+        self.save(update_fields=["token_hash", "token_prefix"])
+        return token
