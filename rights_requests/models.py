@@ -398,3 +398,55 @@ class Artifact(models.Model):
     @property
     def is_available(self) -> bool:
         return self.deleted_at is None and self.expires_at > timezone.now()
+
+
+class Outbox(models.Model):
+    """One effect that must happen because of a committed change (DESIGN.md §8).
+
+    Written in the same transaction as the change; its task is queued after commit,
+    and a beat sweep queues again what is still pending after a timeout (a broker
+    outage, a killed worker). The unique idempotency key makes a second enqueue of the
+    same effect a no-op; `rights_requests.outbox.run` makes a second run one.
+    """
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("Notice to the customer")
+        STAFF_EMAIL = "staff_email", _("E-mail to staff")
+        EXTRACT = "extract", _("Register extract")
+        EXPORT = "export", _("Data export")
+        FULFILMENT = "fulfilment", _("Connector call")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    request = models.ForeignKey(
+        RightsRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox")
+        ordering = ["id"]
+        indexes = [
+            # The outbox sweep reads pending rows by the time they are due again.
+            models.Index(
+                fields=["available_at"],
+                name="outbox_pending_idx",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key} ({self.status})"
