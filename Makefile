@@ -4,6 +4,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make run` is the development setup: development keys and the demo e-ID provider,
+# refused by the settings unless DEBUG is on. Production never runs through make.
+DEV := DEBUG=$${DEBUG:-true}
 
 .PHONY: install run test test-sqlite test-postgres lint format bench migrate seed messages clean
 
@@ -17,16 +20,16 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 messages: $(STAMP)
-	$(PY) manage.py compiletranslations
+	$(DEV) $(PY) manage.py compiletranslations
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo
 
 run: seed
-	$(PY) manage.py runportal
+	$(DEV) $(PY) manage.py runportal
 
 # On a machine with only Python the suite runs on SQLite and skips what needs a
 # service, saying why. Where PostgreSQL answers (CI), it runs again on PostgreSQL

@@ -82,8 +82,11 @@ def validate_proof_upload(uploaded_file) -> tuple[str, str]:
 
 
 def _check_image(uploaded_file, expected_format: str) -> None:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
+    # WeasyPrint, once imported, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which
+    # would let a truncated photo through; the check needs Pillow's strict default.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     uploaded_file.seek(0)
     broken = ValidationError(
         _("The image could not be read. Please upload the file again or choose another."),

@@ -78,6 +78,14 @@ class ExtensionReason(models.TextChoices):
     EXCEPTIONAL_INFLUX = "exceptional_influx", _("A temporary, exceptional influx of requests")
 
 
+class SubjectManager(models.Manager):
+    def get_by_personal_number(self, number: pii.PersonalNumber) -> "DataSubject":
+        return self.get(personal_number_hash=pii.lookup_hash(number))
+
+    def filter_by_personal_number(self, number: pii.PersonalNumber):
+        return self.filter(personal_number_hash=pii.lookup_hash(number))
+
+
 class DataSubject(models.Model):
     """The person. The personal number is encrypted; look-ups use its keyed hash."""
 
@@ -95,6 +103,8 @@ class DataSubject(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubjectManager()
 
     class Meta:
         verbose_name = _("data subject")
@@ -119,14 +129,6 @@ class DataSubject(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-
-class SubjectManager(models.Manager):
-    def get_by_personal_number(self, number: pii.PersonalNumber) -> DataSubject:
-        return self.get(personal_number_hash=pii.lookup_hash(number))
-
-
-DataSubject.add_to_class("objects", SubjectManager())
 
 
 class Submission(models.Model):

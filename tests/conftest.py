@@ -1,4 +1,15 @@
-"""Fixtures shared by the whole suite: personas and a helper to make demo subjects."""
+"""Fixtures shared by the whole suite: personas, demo subjects, and service markers.
+
+Tests that need a real service carry a marker (postgres, redis, worker, browser). Where
+the service is missing they are skipped with the reason; tools/testrun.py runs them where
+it is present, and with CI=true it fails the run when any of them was skipped.
+"""
+
+import functools
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
 
 import pytest
 
@@ -47,3 +58,62 @@ def make_subject(db):
         return subject
 
     return make
+
+
+# --- Service markers -------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@functools.cache
+def _redis_reason() -> str | None:
+    url = urlparse(REDIS_URL)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), 2) as sock:
+            sock.sendall(b"PING\r\n")
+            if not sock.recv(16).startswith(b"+PONG"):
+                return f"Redis at {url.hostname}:{url.port} did not answer PING"
+    except OSError as exc:
+        return f"no Redis at {url.hostname}:{url.port} ({exc.strerror or exc})"
+    return None
+
+
+@functools.cache
+def _postgres_reason() -> str | None:
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return "needs PostgreSQL: the suite runs on SQLite (set DATABASE_URL=postgres://...)"
+    return None
+
+
+@functools.cache
+def _browser_reason() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not (os.path.exists(path) or shutil.which(path)):
+        return f"no Chromium at {path} (Debian package chromium; or set CHROMIUM_PATH)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (make install)"
+    return None
+
+
+_REASONS = {
+    "postgres": (_postgres_reason,),
+    "redis": (_redis_reason,),
+    "worker": (_postgres_reason, _redis_reason),
+    "browser": (_browser_reason,),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, checks in _REASONS.items():
+            if item.get_closest_marker(marker) is None:
+                continue
+            for check in checks:
+                reason = check()
+                if reason:
+                    item.add_marker(pytest.mark.skip(reason=f"[service:{marker}] {reason}"))
+                    break
