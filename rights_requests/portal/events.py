@@ -1,0 +1,29 @@
+"""Plain words for the customer-visible events of a request's timeline."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ..models import RequestEvent
+
+EVENT_TEXT = {
+    "request.received": _("We received your request."),
+    "request.started": _("We started working on your request."),
+    "request.identity_requested": _("We need to confirm who you are before we can go on."),
+    "request.identity_verified": _("Your identity is confirmed and we are working on the request."),
+    "request.customer_asked": _(
+        "We asked you a question. The time we have to answer is paused until you reply."
+    ),
+    "request.customer_replied": _("You answered, and we went on with the request."),
+    "request.extended": _("We need more time and extended the deadline."),
+    "request.completed": _("Your request is answered."),
+    "request.refused": _("We decided that we cannot grant your request."),
+    "request.withdrawn": _("The request was withdrawn."),
+    "message.sent": _("Customer service sent you a message."),
+    "message.received": _("You sent a message."),
+    "file.downloaded": _("You downloaded a file."),
+}
+
+
+def describe(event: RequestEvent) -> str:
+    return EVENT_TEXT.get(event.kind, _("The request was updated."))
