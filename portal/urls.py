@@ -15,5 +15,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("identity/", include("identity.urls")),
+    path("", include("rights_requests.portal.urls")),
     prefix_default_language=False,
 )
