@@ -15,6 +15,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("identity/", include("identity.urls")),
+    path("consent/", include("consent.urls")),
     path("", include("rights_requests.portal.urls")),
     prefix_default_language=False,
 )
