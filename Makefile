@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # refused by the settings unless DEBUG is on. Production never runs through make.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test test-sqlite test-postgres lint format bench migrate seed messages clean
+.PHONY: install run totp test test-sqlite test-postgres lint format bench migrate seed messages clean
 
 install: $(STAMP) messages
 
@@ -30,6 +30,10 @@ seed: migrate
 
 run: seed
 	$(DEV) $(PY) manage.py runportal
+
+# The demo staff users' second factor: `make totp USER=dpo.kalmar` prints the code now.
+totp: install
+	$(DEV) $(PY) manage.py demo_totp $(USER)
 
 # On a machine with only Python the suite runs on SQLite and skips what needs a
 # service, saying why. Where PostgreSQL answers (CI), it runs again on PostgreSQL
