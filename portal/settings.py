@@ -73,12 +73,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from 'self', no CDN
     "portal",
     "datamap",
     "identity",
     "consent",
     "retention",
     "rights_requests",
+    "rights_requests.api.apps.ApiConfig",
     # Staff sign-in with a second factor: TOTP apps and one-time recovery codes.
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -233,15 +235,56 @@ LOGGING = {
     },
 }
 
-# REST framework (the API itself comes with its issue).
+# REST API (rights_requests/api/): systems with a token, customers with their session.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rights_requests.api.authentication.ApiClientAuthentication",
+        "rights_requests.api.authentication.CustomerSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": ["rights_requests.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "rights_requests.api.pagination.Pagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "rights_requests.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rights_requests.api.throttling.SystemRateThrottle",
+        "rights_requests.api.throttling.CustomerRateThrottle",
+        "rights_requests.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "system": env("API_RATE_SYSTEM", "1200/min"),
+        "customer": env("API_RATE_CUSTOMER", "120/min"),
+        "anon": env("API_RATE_ANON", "60/min"),
+        # Look-ups by personal number: a lower budget against trawling.
+        "consent_lookup": env("API_RATE_CONSENT_LOOKUP", "300/min"),
+    },
 }
-SPECTACULAR_SETTINGS = {"TITLE": "DSR portal API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DSR portal API",
+    "DESCRIPTION": (
+        "Data-subject-rights requests for the utility's systems (a token per system, "
+        "scoped to companies) and for signed-in customers. Personal numbers are accepted "
+        "in request bodies and never returned."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "rights_requests.models.Channel",
+        "SystemChannelEnum": "rights_requests.api.serializers.SYSTEM_CHANNELS",
+        "RightEnum": "rights_requests.models.Right",
+        "IdentityLevelEnum": "identity.levels.IdentityLevel",
+        "StatusEnum": "rights_requests.models.Status",
+    },
+}
 
 # Celery. Embedded default: kombu's filesystem transport under var/broker, so that
 # `make run` needs no service. Production: CELERY_BROKER_URL=redis://...
@@ -333,4 +376,24 @@ IDENTITY_PROOF_MAX_BYTES = int(env("IDENTITY_PROOF_MAX_BYTES", str(10 * 1024 * 1
 CELERY_BEAT_SCHEDULE["identity-prune"] = {
     "task": "identity.tasks.prune",
     "schedule": crontab(hour=3, minute=17),
+}
+
+# Outbox, reminders and escalation (rights_requests/outbox.py, reminders.py). Every effect
+# (e-mail, extract, export, connector call) is a row written with the change; a pending
+# row is queued again after DSR_OUTBOX_REQUEUE_SECONDS (a broker outage, a killed worker).
+DSR_OUTBOX_REQUEUE_SECONDS = int(env("DSR_OUTBOX_REQUEUE_SECONDS", "300"))
+DSR_OUTBOX_LEASE_SECONDS = int(env("DSR_OUTBOX_LEASE_SECONDS", "300"))  # one e-mail's send
+DSR_OUTBOX_MAX_ATTEMPTS = int(env("DSR_OUTBOX_MAX_ATTEMPTS", "8"))
+DSR_REMINDER_WORKING_DAYS = int(env("DSR_REMINDER_WORKING_DAYS", "5"))
+DSR_ESCALATE_UNASSIGNED_WORKING_DAYS = int(env("DSR_ESCALATE_UNASSIGNED_WORKING_DAYS", "2"))
+DSR_DPO_ALERT_WORKING_DAYS = int(env("DSR_DPO_ALERT_WORKING_DAYS", "5"))
+# Requests a company answers per working day at least, for the extension proposals.
+DSR_MIN_DAILY_CAPACITY = float(env("DSR_MIN_DAILY_CAPACITY", "1"))
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
+    "task": "rights_requests.tasks.outbox_sweep",
+    "schedule": timedelta(seconds=int(env("OUTBOX_SWEEP_SECONDS", "60"))),
+}
+CELERY_BEAT_SCHEDULE["reminder-sweep"] = {
+    "task": "rights_requests.tasks.reminder_sweep",
+    "schedule": crontab(minute=10),
 }
