@@ -1,8 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from portal import views
+from rights_requests.api.views import ApiDocs
 
 urlpatterns = [
     path("health/", views.health, name="health"),
@@ -10,6 +12,10 @@ urlpatterns = [
     # The staff admin (second factor required; rights_requests/staff/site.py) lives at one
     # address in every language, so that /admin/ is the only path the CSP exemption covers.
     path("admin/", admin.site.urls),
+    # The REST API for other systems and signed-in customers (rights_requests/api/).
+    path("api/v1/", include("rights_requests.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiDocs.as_view(), name="api-docs"),
 ]
 
 urlpatterns += i18n_patterns(
