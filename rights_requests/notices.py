@@ -1,14 +1,31 @@
-"""Notices to the customer, in the language of the submission (text and HTML)."""
+"""Notices to the customer: text and HTML, in the customer's language, each recorded.
+
+The workflow records a notice in the outbox with the event that causes it
+(`outbox.enqueue_notice`); `deliver` renders and sends it and returns the confirmation
+that the outbox runs in the same transaction that marks the row done: a `notice.sent`
+event on the request (GDPR Art. 5(2), accountability) and, for an extension, the time
+the notice went out (Art. 12(3): it must reach the customer within one month).
+
+The kinds:
+
+- received: acknowledgement with the dates from and to (EDPB-GL §57; legal-rules R10);
+- identity_needed: the ways to confirm identity, never a copy of an ID document (Art. 12(6));
+- clarification_needed: a question waits in the portal; the clock pauses (Recital 63; R9);
+- extended: the new date and the reasons (Art. 12(3); R7);
+- completed: the answer and how to get the result; a partial grant gives the reasons and
+  the right to complain to IMY and to go to court (Art. 12(4); EDPB-GL §193; R8);
+- refused: the reasons, IMY and the courts (Art. 12(4), Art. 77, Art. 79; R8);
+- withdrawn: confirmation.
+"""
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import RequestEvent, RightsRequest
+from .models import Artifact, Outbox, RightsRequest
 
 logger = logging.getLogger(__name__)
 
@@ -23,48 +40,104 @@ NOTICE_KINDS = (
 )
 
 
-def send_notice(request_id: int, kind: str) -> bool:
-    """Send one notice; return False when it was already sent (a redelivered task).
+class NoAddress(Exception):
+    """The customer gave no e-mail address: the notice goes by the portal or by post."""
 
-    The `notice.sent` event is the record that it went out: a second call for the same
-    request and kind finds it and sends nothing.
-    """
-    from . import workflow
 
+def language_of(request: RightsRequest) -> str:
+    """The customer's chosen language, Swedish unless they chose English."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    language = request.subject.preferred_language or request.submission.language
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def render_notice(request: RightsRequest, kind: str) -> tuple[str, str, str]:
+    """Return (subject line, text, HTML) of one notice in the customer's language."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    with transaction.atomic():
-        request = (
-            RightsRequest.objects.select_for_update()
-            .select_related("subject", "submission", "legal_entity__organisation")
-            .get(pk=request_id)
+    files = []
+    if kind == "completed":
+        files = list(
+            request.artifacts.filter(
+                deleted_at__isnull=True,
+                kind__in=(Artifact.Kind.REGISTER_EXTRACT, Artifact.Kind.PORTABILITY_EXPORT),
+            ).order_by("created_at")
         )
-        if RequestEvent.objects.filter(request=request, kind="notice.sent", data__notice=kind).exists():
-            return False
-        recipient = request.submission.contact_email or request.subject.email
-        if not recipient:
-            workflow.record_event(request, "notice.no_address", data={"notice": kind})
-            return False
-        with translation.override(request.submission.language):
-            context = {
-                "request": request,
-                "organisation": request.legal_entity.organisation,
-                "entity": request.legal_entity,
-                "subject": request.subject,
-                "portal_url": settings.PORTAL_BASE_URL,
-                "kind": kind,
-            }
-            subject_line = " ".join(render_to_string("emails/notice_subject.txt", context).split())
-            text = render_to_string("emails/notice.txt", context)
-            html = render_to_string("emails/notice.html", context)
-        message = EmailMultiAlternatives(subject_line, text, to=[recipient])
-        message.attach_alternative(html, "text/html")
-        message.send()
+    language = language_of(request)
+    with translation.override(language):
+        context = {
+            "request": request,
+            "organisation": request.legal_entity.organisation,
+            "entity": request.legal_entity,
+            "subject": request.subject,
+            "portal_url": settings.PORTAL_BASE_URL,
+            "kind": kind,
+            "files": files,
+            "files_until": min((a.expires_at for a in files), default=None),
+            "by_post": request.details.get("delivery") == "post",
+            "LANGUAGE_CODE": language,
+        }
+        subject_line = " ".join(render_to_string("emails/notice_subject.txt", context).split())
+        text = render_to_string("emails/notice.txt", context)
+        html = render_to_string("emails/notice.html", context)
+    return subject_line, text, html
+
+
+def deliver(row: Outbox):
+    """Send the notice of an outbox row; return its confirmation (run on commit of done)."""
+    from . import workflow
+
+    kind = row.payload["notice"]
+    request = RightsRequest.objects.select_related(
+        "subject", "submission", "legal_entity__organisation"
+    ).get(pk=row.request_id)
+    recipient = request.submission.contact_email or request.subject.email
+    if not recipient:
+
+        def record_no_address():
+            workflow.record_event(
+                request, "notice.no_address", data={"notice": kind, "outbox": row.idempotency_key}
+            )
+
+        return record_no_address
+    subject_line, text, html = render_notice(request, kind)
+    message = EmailMultiAlternatives(
+        subject_line,
+        text,
+        to=[recipient],
+        headers={"X-DSR-Outbox": row.idempotency_key, "X-DSR-Reference": request.reference},
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+    def confirm():
         now = timezone.now()
         workflow.record_event(
-            request, "notice.sent", data={"notice": kind}, customer_visible=False, at=now
+            request,
+            "notice.sent",
+            data={"notice": kind, "outbox": row.idempotency_key, "language": language_of(request)},
+            at=now,
         )
         if kind == "extended":
             workflow.mark_extension_notice_sent(request.pk, sent_at=now)
-    logger.info("sent %s notice for request %s", kind, request.reference)
-    return True
+        logger.info("sent %s notice for request %s", kind, request.reference)
+
+    return confirm
+
+
+def send_notice(request_id: int, kind: str) -> bool:
+    """Run the pending outbox rows of one request's notice of `kind` now.
+
+    Return False when there is none pending (already sent: a redelivered task).
+    """
+    from . import outbox
+
+    if kind not in NOTICE_KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    rows = Outbox.objects.filter(
+        request_id=request_id,
+        kind=Outbox.Kind.NOTICE,
+        payload__notice=kind,
+        status=Outbox.State.PENDING,
+    ).values_list("pk", flat=True)
+    return any([outbox.run(pk) for pk in rows])

@@ -6,8 +6,9 @@ Each transition function:
 2. returns early when the request is already where the call would put it, and raises
    `TransitionNotAllowed` from any other state not in its allowed source states;
 3. saves only the fields it changed and appends a chained `RequestEvent`;
-4. queues side effects (customer notices) with `transaction.on_commit`, so nothing is
-   sent for a change that was rolled back.
+4. records side effects (customer notices) in the outbox in the same transaction; their
+   tasks are queued on commit, so nothing is sent for a change that was rolled back and
+   nothing is lost when the broker is down (rights_requests/outbox.py).
 
 Views, admin actions, the API and tasks call these functions.
 """
@@ -212,11 +213,11 @@ def _require(request: RightsRequest, allowed: Iterable[str], action: str) -> Non
         )
 
 
-def _queue_notice(request: RightsRequest, kind: str) -> None:
-    from .tasks import send_notice
+def _queue_notice(request: RightsRequest, kind: str, cause: RequestEvent) -> None:
+    """Record the notice in the outbox, in this transaction; its task is queued on commit."""
+    from . import outbox
 
-    request_id = request.pk
-    transaction.on_commit(lambda: send_notice.delay(request_id, kind), robust=True)
+    outbox.enqueue_notice(request, kind, cause_seq=cause.seq)
 
 
 def _move(
@@ -235,7 +236,7 @@ def _move(
     request.status = to_status
     changed = {"status", "updated_at", *fields}
     request.save(update_fields=sorted(changed))
-    record_event(
+    event = record_event(
         request,
         kind,
         actor=by,
@@ -247,7 +248,7 @@ def _move(
         at=now,
     )
     if notice:
-        _queue_notice(request, notice)
+        _queue_notice(request, notice, event)
     return request
 
 
@@ -332,7 +333,7 @@ def file_submission(
             )
             _set_deadlines(request, item.legal_entity)
             request.save()
-            record_event(
+            received = record_event(
                 request,
                 "request.received",
                 actor=registered_by,
@@ -342,7 +343,7 @@ def file_submission(
                 customer_visible=True,
                 at=received_at if channel != Channel.WEB else None,
             )
-            _queue_notice(request, "received")
+            _queue_notice(request, "received", received)
             if not route:
                 continue
             if satisfies(identity_level, request.identity_required):
@@ -479,7 +480,7 @@ def request_extend(
         request.extension_reason = reason.strip()
         fields = ["extension_reason_code", "extension_reason", *_set_deadlines(request, entity)]
         request.save(update_fields=[*fields, "updated_at"])
-        record_event(
+        extended = record_event(
             request,
             "request.extended",
             actor=by,
@@ -488,7 +489,7 @@ def request_extend(
             customer_visible=True,
             at=now,
         )
-        _queue_notice(request, "extended")
+        _queue_notice(request, "extended", extended)
         return request
 
 
