@@ -397,23 +397,3 @@ CELERY_BEAT_SCHEDULE["reminder-sweep"] = {
     "task": "rights_requests.tasks.reminder_sweep",
     "schedule": crontab(minute=10),
 }
-
-# Outbox, reminders and escalation (rights_requests/outbox.py, reminders.py). Every effect
-# (e-mail, extract, export, connector call) is a row written with the change; a pending
-# row is queued again after DSR_OUTBOX_REQUEUE_SECONDS (a broker outage, a killed worker).
-DSR_OUTBOX_REQUEUE_SECONDS = int(env("DSR_OUTBOX_REQUEUE_SECONDS", "300"))
-DSR_OUTBOX_LEASE_SECONDS = int(env("DSR_OUTBOX_LEASE_SECONDS", "300"))  # one e-mail's send
-DSR_OUTBOX_MAX_ATTEMPTS = int(env("DSR_OUTBOX_MAX_ATTEMPTS", "8"))
-DSR_REMINDER_WORKING_DAYS = int(env("DSR_REMINDER_WORKING_DAYS", "5"))
-DSR_ESCALATE_UNASSIGNED_WORKING_DAYS = int(env("DSR_ESCALATE_UNASSIGNED_WORKING_DAYS", "2"))
-DSR_DPO_ALERT_WORKING_DAYS = int(env("DSR_DPO_ALERT_WORKING_DAYS", "5"))
-# Requests a company answers per working day at least, for the extension proposals.
-DSR_MIN_DAILY_CAPACITY = float(env("DSR_MIN_DAILY_CAPACITY", "1"))
-CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
-    "task": "rights_requests.tasks.outbox_sweep",
-    "schedule": timedelta(seconds=int(env("OUTBOX_SWEEP_SECONDS", "60"))),
-}
-CELERY_BEAT_SCHEDULE["reminder-sweep"] = {
-    "task": "rights_requests.tasks.reminder_sweep",
-    "schedule": crontab(minute=10),
-}
