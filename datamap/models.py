@@ -5,6 +5,7 @@ recipients, retention and source per processing activity of a legal entity.
 """
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -186,7 +187,9 @@ class System(models.Model):
     class Connector(models.TextChoices):
         SQL = "sql", _("SQL database")
         MANUAL = "manual", _("manual (checklist for staff)")
-        BUILTIN = "builtin", _("built into the portal")
+        CONSENT = "consent", _("the portal's consent ledger")
+        PORTAL = "portal", _("the portal's own records")
+        BUILTIN = "builtin", _("built into the portal (the portal's records and consent ledger)")
 
     code = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -288,3 +291,69 @@ class StaffLoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M} {self.stage}"
+
+
+# --- Manual connector checklist (the fulfilment issue) -------------------------------------
+
+
+class ManualTask(models.Model):
+    """A step staff carry out by hand in a system the portal cannot reach.
+
+    The manual connector files one per request, system, category and action, and reports
+    the request's work as pending until a staff member marks it done with a note.
+    """
+
+    class Action(models.TextChoices):
+        FIND = "find", _("Look up the customer's data")
+        EXPORT = "export", _("Extract the customer's data")
+        RECTIFY = "rectify", _("Correct the data")
+        ERASE = "erase", _("Erase the data")
+        ANONYMISE = "anonymise", _("Anonymise the data")
+        RESTRICT = "restrict", _("Mark the data restricted")
+        LIFT = "lift", _("Lift the restriction")
+        EXPIRE = "expire", _("Delete data whose retention period has ended")
+
+    request = models.ForeignKey(
+        "rights_requests.RightsRequest", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="manual_tasks",
+    )
+    subject = models.ForeignKey(
+        "rights_requests.DataSubject", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="manual_tasks",
+    )
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="manual_tasks")
+    category = models.CharField(_("data category"), max_length=50)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    instructions = models.TextField(_("what to do"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    assigned_to = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True, editable=False)
+    done_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        editable=False, verbose_name=_("done by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("manual task")
+        verbose_name_plural = _("manual tasks")
+        ordering = ["done_at", "due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["legal_entity", "due_on"], name="manual_task_open_idx",
+                condition=models.Q(done_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system.code}/{self.category}: {self.get_action_display()}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

@@ -1,0 +1,159 @@
+"""The manual connector: a checklist task for staff where the portal cannot reach a system.
+
+Each call files (once) a ManualTask for the request, system, category and action, and
+reports `pending` until a staff member marks the task done in the admin; then it
+reports `task_done` with the staff member's note. Calling again is safe: an open task is
+not filed twice.
+
+Configuration (System.connector_config): {"categories": [...], "due_days": 5,
+"instructions": "..."}; without "categories" the system holds the categories of the
+processing activities that name it for the legal entity.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .base import Connector, ConnectorError, ConnectorResult
+
+DEFAULT_DUE_DAYS = 5
+
+
+class ManualConnector(Connector):
+    kind = "manual"
+
+    def categories(self) -> list[str]:
+        configured = (self.system.connector_config or {}).get("categories")
+        if configured:
+            return list(configured)
+        from datamap.models import DataCategory
+
+        return list(
+            DataCategory.objects.filter(
+                activities__legal_entity=self.legal_entity, activities__systems=self.system
+            )
+            .distinct()
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+
+    def fields(self, category: str) -> list[tuple[str, str]]:
+        return []
+
+    def _due_on(self) -> datetime.date:
+        days = int((self.system.connector_config or {}).get("due_days", DEFAULT_DUE_DAYS))
+        due = timezone.localdate() + datetime.timedelta(days=days)
+        deadline = getattr(self.request, "deadline_on", None)
+        return min(due, deadline) if deadline else due
+
+    def task(self, subject, category: str, action: str, *, details: dict | None = None):
+        """Return the task for this request/subject, system, category and action; file it once."""
+        from datamap.models import ManualTask
+
+        lookup = {
+            "system": self.system,
+            "legal_entity": self.legal_entity,
+            "category": category,
+            "action": action,
+            "request": self.request,
+            "subject": subject,
+        }
+        with transaction.atomic():
+            task = ManualTask.objects.select_for_update().filter(**lookup).order_by("-id").first()
+            if task is None:
+                task = ManualTask.objects.create(
+                    **lookup,
+                    details=details or {},
+                    instructions=(self.system.connector_config or {}).get("instructions", ""),
+                    due_on=self._due_on(),
+                    assigned_to=getattr(self.request, "assignee", None),
+                )
+                task._created = True
+        return task
+
+    def _report(self, subject, category: str, action: str, *, details=None) -> ConnectorResult:
+        self._check_category(category)
+        task = self.task(subject, category, action, details=details)
+        if task.is_done:
+            return ConnectorResult([self.row(category, "task_done", f"task-{task.pk}", task.note)])
+        return ConnectorResult(
+            [self.row(category, "task_created", f"task-{task.pk}", task.get_action_display())],
+            pending=True,
+        )
+
+    # --- The contract ------------------------------------------------------------------
+
+    def find(self, subject) -> ConnectorResult:
+        result = ConnectorResult()
+        for category in self.categories():
+            result.extend(self._report(subject, category, "find"))
+        return result
+
+    def export(self, subject, category: str):
+        """Nothing to stream: the data are extracted by hand (see the find task)."""
+        self._check_category(category)
+        return iter(())
+
+    def rectify(self, subject, category: str, changes: dict[str, str]) -> ConnectorResult:
+        # Staff need the new values to type them in; the task is in the portal's own
+        # database and shown only to staff of the legal entity.
+        return self._report(subject, category, "rectify", details={"changes": dict(changes)})
+
+    def erase(self, subject, category: str, *, mode: str = "erase") -> ConnectorResult:
+        self._check_mode(mode)
+        return self._report(subject, category, mode)
+
+    def restrict(self, subject, category: str) -> ConnectorResult:
+        return self._report(subject, category, "restrict")
+
+    def lift(self, subject, category: str) -> ConnectorResult:
+        return self._report(subject, category, "lift")
+
+    def expire(self, category, cutoff, *, mode, exclude_keys=(), dry_run) -> ConnectorResult:
+        self._check_mode(mode)
+        self._check_category(category)
+        if dry_run:
+            return ConnectorResult(
+                [self.row(category, "task_created", "-", f"dry run: {mode} before {cutoff}")],
+                pending=True,
+            )
+        from datamap.models import ManualTask
+
+        task, _created = ManualTask.objects.get_or_create(
+            system=self.system,
+            legal_entity=self.legal_entity,
+            category=category,
+            action=ManualTask.Action.EXPIRE,
+            request=None,
+            subject=None,
+            done_at__isnull=True,
+            defaults={
+                "details": {
+                    "cutoff": cutoff.isoformat(),
+                    "mode": mode,
+                    "exclude_keys": sorted(str(k) for k in exclude_keys),
+                },
+                "due_on": self._due_on(),
+                "instructions": (self.system.connector_config or {}).get("instructions", ""),
+            },
+        )
+        return ConnectorResult(
+            [self.row(category, "task_created", f"task-{task.pk}", f"{mode} before {cutoff}")],
+            pending=True,
+        )
+
+
+def mark_done(task, *, by, note: str = "") -> None:
+    """Mark a checklist task done (admin action); the connector then reports it done."""
+    from datamap.models import ManualTask
+
+    if not note.strip() and task.action != ManualTask.Action.FIND:
+        note = note.strip()
+    updated = ManualTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), done_by=by, note=note.strip() or task.note
+    )
+    if not updated:
+        raise ConnectorError("the task is already done")
