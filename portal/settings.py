@@ -397,3 +397,12 @@ CELERY_BEAT_SCHEDULE["reminder-sweep"] = {
     "task": "rights_requests.tasks.reminder_sweep",
     "schedule": crontab(minute=10),
 }
+
+# Retention (retention/): the nightly sweep erases or anonymises what is past its rule
+# (`manage.py retention_sweep --dry-run` shows what it would do). Closed requests, with
+# their messages, are anonymised this many years after they were closed.
+RETENTION_CLOSED_REQUEST_YEARS = int(env("RETENTION_CLOSED_REQUEST_YEARS", "3"))
+CELERY_BEAT_SCHEDULE["retention-sweep"] = {
+    "task": "retention.tasks.nightly_sweep",
+    "schedule": crontab(hour=2, minute=30),
+}
