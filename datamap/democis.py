@@ -681,6 +681,18 @@ _OF_POINTS = (
 )
 
 
+def _fact(table: str, event: str, where: str = _OF_CUSTOMER) -> str:
+    """The date the retention period runs from: the latest event, or NULL while one is pending."""
+    return (
+        f"SELECT COUNT(*), CASE WHEN COUNT(*) = COUNT({event}) THEN MAX({event}) END "
+        f"FROM {table} WHERE {where}"
+    )
+
+
+# The customer relationship ends when every contract has ended and been settled.
+_CONTRACTS_FACT = _fact("contracts", "settled_on")
+
+
 def _customer_columns(columns: list[tuple[str, str, str]], *, clear: str) -> dict:
     """A category held in columns of the customers row (identity, contact, addresses)."""
     names = ", ".join(c for c, _d, _t in columns)
@@ -864,6 +876,21 @@ CIS_CATEGORIES = {
 CIS_CATEGORIES["subscriptions"]["rectify"] = {
     c: f"UPDATE subscriptions SET {c} = :value WHERE {_OF_CUSTOMER}" for c in ("email", "phone")
 }
+# Retention facts (SqlConnector.retention_facts): the date each category's period runs from.
+for _code in ("identity", "contact", "addresses", "contracts"):
+    CIS_CATEGORIES[_code]["fact"] = _CONTRACTS_FACT
+CIS_CATEGORIES["metering-points"]["fact"] = _fact(
+    "contracts",
+    "settled_on",
+    "contract_no IN (SELECT contract_no FROM metering_points WHERE company = :company AND "
+    + _OF_CUSTOMER
+    + ")",
+)
+CIS_CATEGORIES["meter-readings"]["fact"] = _fact("meter_readings", "hour", _OF_POINTS)
+CIS_CATEGORIES["invoices"]["fact"] = _fact("invoices", "financial_year_end")
+CIS_CATEGORIES["customer-cases"]["fact"] = _fact("cases", "closed_on")
+CIS_CATEGORIES["subscriptions"]["fact"] = _fact("subscriptions", "ended_on")
+
 # Metering points have no retention event of their own: they go with their contract.
 CIS_CATEGORIES["metering-points"]["expire"] = {
     "select": "SELECT id FROM metering_points WHERE company = :company AND contract_no IN "
@@ -899,7 +926,22 @@ CAMERA_CATEGORIES = {
 }
 
 
+CAMERA_CATEGORIES["camera-footage"]["fact"] = _fact("camera_footage", "recorded_at")
+
+
 def connector_config(system_code: str) -> dict:
     """The SQL connector configuration of the demo systems ("cis", "camera-index")."""
     categories = CAMERA_CATEGORIES if system_code == "camera-index" else CIS_CATEGORIES
     return {"database": ALIAS, "categories": categories}
+
+
+def configure_systems() -> int:
+    """Bring the demo systems' connector configuration up to date; return systems changed."""
+    from datamap.models import System
+
+    changed = 0
+    for code in ("cis", "camera-index"):
+        changed += System.objects.filter(code=code).update(
+            connector=System.Connector.SQL, connector_config=connector_config(code)
+        )
+    return changed

@@ -16,7 +16,8 @@ Configuration (System.connector_config), per system:
           "erase": "DELETE ...",  "anonymise": "UPDATE ...",   # statement or list
           "restrict": "UPDATE ...", "lift": "UPDATE ...",
           "expire": {"select": "SELECT key ... WHERE <event> < :cutoff",
-                     "erase": "... WHERE key = :key", "anonymise": "..."}
+                     "erase": "... WHERE key = :key", "anonymise": "..."},
+          "fact": "SELECT COUNT(*), <event date or NULL while pending> ..."  # retention
         }
       }
     }

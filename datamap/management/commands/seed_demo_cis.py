@@ -35,6 +35,7 @@ class Command(BaseCommand):
         if reset:
             democis.drop_schema()
         democis.create_schema()
+        democis.configure_systems()
         if for_demo_subjects:
             from rights_requests.models import DataSubject
 
