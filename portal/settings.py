@@ -309,6 +309,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "health_check_interval": 30,
     }
 )
+if _filesystem_broker:  # kombu's filesystem transport expects its folders to exist
+    for _folder in ("queue", "processed"):
+        try:
+            (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_RESULT_BACKEND = None
