@@ -101,6 +101,10 @@ class CustomerSessionAuthentication(authentication.BaseAuthentication):
         self.enforce_csrf(request)
         return CustomerPrincipal(identity), identity
 
+    def authenticate_header(self, request):
+        # 401 rather than 403 for "not signed in", pointing at the portal's sign-in.
+        return 'Session realm="portal"'
+
     def enforce_csrf(self, request):
         def dummy_get_response(request):  # pragma: no cover - never called
             return None

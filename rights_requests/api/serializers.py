@@ -303,10 +303,16 @@ class ConsentLookupSerializer(serializers.Serializer):
 
 
 class ConsentPurposeStateSerializer(serializers.Serializer):
-    purpose = serializers.CharField()
-    granted = serializers.BooleanField()
-    changed_at = serializers.DateTimeField(allow_null=True)
-    source = serializers.CharField(allow_blank=True)
+    purpose = serializers.CharField(help_text="Consent purpose code.")
+    organisation = serializers.CharField(help_text="Organisation code.")
+    granted = serializers.BooleanField(help_text="The latest ledger record is a grant.")
+    suppressed = serializers.BooleanField(
+        help_text="A direct-marketing purpose while the person is on the suppression list."
+    )
+    effective = serializers.BooleanField(help_text="Granted and not suppressed: may be used now.")
+    at = serializers.DateTimeField(allow_null=True, help_text="When the latest record was made.")
+    channel = serializers.CharField(allow_blank=True)
+    text_version = serializers.IntegerField(allow_null=True)
 
 
 class ConsentStateSerializer(serializers.Serializer):

@@ -10,11 +10,13 @@ import logging
 from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import generics, renderers, serializers, status
+from rest_framework import exceptions, generics, renderers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,7 +42,42 @@ def _actor_label(request) -> str:
     return f"api:{request.auth.name}"[:100]
 
 
-class SystemView:
+class ApiBase:
+    """Common to every API view.
+
+    Answers carry personal data, so no shared or browser cache may keep them. Callers
+    who fail to authenticate still count against the anonymous rate, so that guessing
+    tokens is slowed down too (DRF would otherwise refuse them before any throttle).
+    """
+
+    def initial(self, request, *args, **kwargs):
+        # The API has no language prefix in its addresses: Accept-Language decides
+        # (LocaleMiddleware would pin unprefixed addresses to Swedish).
+        language = translation.get_language_from_request(request._request, check_path=False)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
+
+    def perform_authentication(self, request):
+        try:
+            super().perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            self.check_throttles(request)
+            raise
+
+    def permission_denied(self, request, message=None, code=None):
+        if not request.successful_authenticator:
+            self.check_throttles(request)
+        super().permission_denied(request, message, code)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
+
+
+class SystemView(ApiBase):
     authentication_classes = [ApiClientAuthentication]
     permission_classes = [IsSystem]
 
@@ -295,20 +332,6 @@ def _consent_services():
     return services
 
 
-def _state_row(code: str, state) -> dict:
-    granted = getattr(state, "granted", None)
-    if granted is None:
-        granted = str(getattr(state, "action", getattr(state, "status", ""))) == "grant"
-    changed_at = getattr(state, "at", None) or getattr(state, "changed_at", None)
-    source = getattr(state, "channel", None) or getattr(state, "source", "") or ""
-    return {
-        "purpose": code,
-        "granted": bool(granted),
-        "changed_at": changed_at,
-        "source": str(source),
-    }
-
-
 @extend_schema(
     tags=["consent"],
     request=s.ConsentLookupSerializer,
@@ -319,8 +342,6 @@ def _state_row(code: str, state) -> dict:
     ),
 )
 class ConsentLookup(SystemView, APIView):
-    throttle_scope = "consent_lookup"
-
     def get_throttles(self):
         return [*super().get_throttles(), ConsentLookupThrottle()]
 
@@ -331,24 +352,32 @@ class ConsentLookup(SystemView, APIView):
         from datamap import pii
 
         lookup_hash = pii.lookup_hash(data.validated_data["personal_number"])
-        organisations = {e.organisation_id for e in self.client.legal_entities.all()}
-        states = services.current_consents(lookup_hash)
-        purposes = _purpose_organisations(states.keys())
-        rows = [
-            _state_row(code, state)
-            for code, state in sorted(states.items())
-            if purposes.get(code) in organisations
-        ]
+        rows = []
+        for organisation in _organisations(self.client):
+            for code, state in sorted(
+                services.current_consents(lookup_hash, organisation=organisation).items()
+            ):
+                rows.append(
+                    {
+                        "purpose": code,
+                        "organisation": organisation.code,
+                        "granted": state.granted,
+                        "suppressed": state.suppressed,
+                        "effective": state.effective,
+                        "at": state.at,
+                        "channel": state.channel,
+                        "text_version": state.text_version,
+                    }
+                )
         suppressed = _suppressions(services, self.client).filter(lookup_hash=lookup_hash).exists()
         return Response(s.ConsentStateSerializer({"suppressed": suppressed, "consents": rows}).data)
 
 
-def _purpose_organisations(codes) -> dict:
-    from consent.models import ConsentPurpose
+def _organisations(client):
+    from datamap.models import Organisation
 
-    return dict(
-        ConsentPurpose.objects.filter(code__in=list(codes)).values_list("code", "organisation_id")
-    )
+    ids = {e.organisation_id for e in client.legal_entities.all()}
+    return list(Organisation.objects.filter(pk__in=sorted(ids)).order_by("code"))
 
 
 def _suppressions(services, client):
@@ -390,7 +419,7 @@ class SuppressionList(SystemView, generics.ListAPIView):
 # --- The signed-in customer ---------------------------------------------------------------------
 
 
-class CustomerView:
+class CustomerView(ApiBase):
     authentication_classes = [CustomerSessionAuthentication]
     permission_classes = [IsCustomer]
 
