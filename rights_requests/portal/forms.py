@@ -40,6 +40,27 @@ def _categories_for(organisation: Organisation):
     )
 
 
+class ErrorSummaryMixin:
+    """The error summary's links, each to the input it is about (WCAG 3.3.1, 2.4.3)."""
+
+    def error_links(self) -> list[tuple[str, str, str]]:
+        links = []
+        for field in self.visible_fields():
+            # A group of radio buttons or check boxes has no single input: link to its first.
+            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.id_for_label
+            links += [(anchor, field.label, error) for error in field.errors]
+        return links
+
+
+class OptionalPersonalNumberField(PersonalNumberField):
+    """A personal number that may be left empty (only a representative gives one)."""
+
+    def clean(self, value):
+        if value in self.empty_values:
+            return None
+        return super().clean(value)
+
+
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -54,7 +75,7 @@ class EntityChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} ({obj.org_number})" if obj.org_number else obj.name
 
 
-class FilingForm(forms.Form):
+class FilingForm(ErrorSummaryMixin, forms.Form):
     rights = forms.MultipleChoiceField(
         label=_("What do you want to do?"),
         help_text=_("Choose one or more."),
@@ -188,7 +209,7 @@ class FilingForm(forms.Form):
         initial=Submission.Capacity.SELF,
         widget=forms.RadioSelect,
     )
-    represented_personal_number = PersonalNumberField(
+    represented_personal_number = OptionalPersonalNumberField(
         label=_("Their personal identity number"),
         required=False,
         help_text=_("12 digits: YYYYMMDD-NNNN."),
@@ -410,7 +431,7 @@ class FilingForm(forms.Form):
         ]
 
 
-class MessageForm(forms.Form):
+class MessageForm(ErrorSummaryMixin, forms.Form):
     body = forms.CharField(
         label=_("Your message"),
         max_length=5000,

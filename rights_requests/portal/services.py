@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from datamap import pii
@@ -214,7 +215,7 @@ def send_receipt(submission_id: int) -> bool:
             "submission": submission,
             "requests": requests,
             "organisation": submission.organisation,
-            "portal_url": settings.PORTAL_BASE_URL,
+            "portal_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("portal:my_requests"),
             "waiting_for_identity": any(r.status == Status.AWAITING_IDENTITY for r in requests),
         }
         subject_line = " ".join(
