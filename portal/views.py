@@ -5,12 +5,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from datamap.models import Organisation
+from identity.session import current_identity
 
 
 @require_GET
 def home(request):
     organisations = Organisation.objects.prefetch_related("legal_entities").order_by("name")
-    return render(request, "portal/home.html", {"organisations": organisations})
+    return render(
+        request,
+        "portal/home.html",
+        {"organisations": organisations, "customer": current_identity(request)},
+    )
 
 
 @never_cache
