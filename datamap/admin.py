@@ -1,9 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from .connectors.manual import mark_done
 from .models import (
     DataCategory,
     LegalBasis,
     LegalEntity,
+    ManualTask,
     Organisation,
     ProcessingActivity,
     Purpose,
@@ -71,3 +77,107 @@ class ProcessingActivityAdmin(admin.ModelAdmin):
     list_filter = ["legal_entity__organisation", "legal_entity", "legal_basis", "purpose"]
     filter_horizontal = ["categories", "recipients", "systems"]
     list_select_related = ["legal_entity", "purpose", "legal_basis"]
+
+
+# --- Manual connector checklist --------------------------------------------------------------
+
+
+class ManualTaskOpenFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("To do")), ("done", _("Done"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(done_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+class ManualTaskForm(forms.ModelForm):
+    mark_done = forms.BooleanField(
+        label=_("Done"),
+        required=False,
+        help_text=_("Tick when the step is carried out in the system; say what you did in the note."),
+    )
+
+    class Meta:
+        model = ManualTask
+        fields = ["assigned_to", "due_on", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("mark_done") and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Say what you did before marking the task done."))
+        return cleaned
+
+
+@admin.register(ManualTask)
+class ManualTaskAdmin(admin.ModelAdmin):
+    """Checklist tasks of the manual connector, for staff of the task's company only."""
+
+    form = ManualTaskForm
+    list_display = ["__str__", "legal_entity", "request", "due_on", "assigned_to", "done_at"]
+    list_filter = [ManualTaskOpenFilter, "system", "action"]
+    list_select_related = ["system", "legal_entity", "request", "assigned_to"]
+    readonly_fields = [
+        "system", "legal_entity", "request", "category", "action", "instructions", "details",
+        "created_at", "done_at", "done_by",
+    ]
+    fields = [
+        "system", "legal_entity", "request", "category", "action", "instructions", "details",
+        "assigned_to", "due_on", "note", "mark_done", "created_at", "done_at", "done_by",
+    ]
+    actions = ["mark_done_action"]
+
+    def get_queryset(self, request):
+        from rights_requests import roles
+
+        queryset = super().get_queryset(request)
+        return roles.scope_by_entity(queryset, request.user, "legal_entity")
+
+    def _staff(self, request, perm: str) -> bool:
+        return request.user.is_active and request.user.is_staff and request.user.has_perm(perm)
+
+    def in_scope(self, request, obj) -> bool:
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request, obj=None):
+        allowed = self._staff(request, "rights_requests.view_rightsrequest")
+        return allowed and (obj is None or self.in_scope(request, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = self._staff(request, "rights_requests.change_rightsrequest")
+        return allowed and (obj is None or (not obj.is_done and self.in_scope(request, obj)))
+
+    def has_module_permission(self, request):
+        return self._staff(request, "rights_requests.view_rightsrequest")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("mark_done"):
+            mark_done(obj, by=request.user, note=form.cleaned_data.get("note", ""))
+
+    @admin.action(description=_("Mark the selected tasks done"))
+    def mark_done_action(self, request, queryset):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        done = sum(
+            mark_done(task, by=request.user, note=task.note or gettext("Done (no note)."))
+            for task in queryset.filter(done_at__isnull=True)
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )

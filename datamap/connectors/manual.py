@@ -17,7 +17,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .base import Connector, ConnectorError, ConnectorResult
+from .base import Connector, ConnectorResult
 
 DEFAULT_DUE_DAYS = 5
 
@@ -146,14 +146,33 @@ class ManualConnector(Connector):
         )
 
 
-def mark_done(task, *, by, note: str = "") -> None:
-    """Mark a checklist task done (admin action); the connector then reports it done."""
+def mark_done(task, *, by, note: str = "") -> bool:
+    """Mark a checklist task done (from the admin); return False when it already was.
+
+    The request's audit trail gets an event naming the task and who did it; the note
+    stays on the task (it may describe the customer's data).
+    """
     from datamap.models import ManualTask
 
-    if not note.strip() and task.action != ManualTask.Action.FIND:
-        note = note.strip()
-    updated = ManualTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
-        done_at=timezone.now(), done_by=by, note=note.strip() or task.note
-    )
-    if not updated:
-        raise ConnectorError("the task is already done")
+    with transaction.atomic():
+        updated = ManualTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_at=timezone.now(), done_by=by, note=note.strip() or task.note
+        )
+        if not updated:
+            return False
+        task.refresh_from_db()
+        if task.request_id:
+            from rights_requests.workflow import record_event
+
+            record_event(
+                task.request,
+                "manual_task.done",
+                actor=by,
+                data={
+                    "task": task.pk,
+                    "system": task.system.code,
+                    "category": task.category,
+                    "action": task.action,
+                },
+            )
+    return True
