@@ -175,4 +175,7 @@ def mark_done(task, *, by, note: str = "") -> bool:
                     "action": task.action,
                 },
             )
+            from rights_requests.fulfilment.tasks_manual import on_task_done
+
+            on_task_done(task)
     return True
