@@ -296,6 +296,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
     if _filesystem_broker
@@ -310,7 +311,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
 )
 if _filesystem_broker:  # kombu's filesystem transport expects its folders to exist
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         try:
             (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
         except OSError:
