@@ -210,6 +210,13 @@ def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
     return value.isoformat()
 
 
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def _gsrn(company: str, number: int) -> str:
     """An 18-digit metering point id in the Swedish GS1 style (735999...)."""
     prefix = {
@@ -309,7 +316,11 @@ def _customer_rows(
     """Build the rows of one customer at one company; readings come back as a generator."""
     number: pii.PersonalNumber = person["personal_number"]
     customer_no = numbers.number("K")
-    since = person.get("customer_since") or today.replace(year=today.year - years_of_readings - 1)
+    # A former customer: every contract ended on `ended_on` and was settled 30 days later.
+    ended = person.get("ended_on")
+    settled = ended + datetime.timedelta(days=30) if ended else None
+    until = ended or today
+    since = person.get("customer_since") or _years_before(until, years_of_readings + 1)
     rows: dict[str, list] = {t: [] for t in TABLES if t != "meter_readings"}
     rows["customers"].append(
         {
@@ -326,17 +337,17 @@ def _customer_rows(
             "phone": person.get("phone", ""),
             "language": person.get("language", "sv"),
             "customer_since": since.isoformat(),
-            "ended_on": None,
+            "ended_on": _iso(settled),
             "anonymised_on": None,
         }
     )
     reading_streams = []
     start_hour = datetime.datetime.combine(
-        today.replace(year=today.year - years_of_readings), datetime.time(0), tzinfo=UTC
+        _years_before(until, years_of_readings), datetime.time(0), tzinfo=UTC
     )
     hours = int(
         (
-            datetime.datetime.combine(today, datetime.time(0), tzinfo=UTC) - start_hour
+            datetime.datetime.combine(until, datetime.time(0), tzinfo=UTC) - start_hour
         ).total_seconds()
         // 3600
     )
@@ -350,13 +361,13 @@ def _customer_rows(
                 "kind": kind,
                 "product": product,
                 "start_date": since.isoformat(),
-                "end_date": None,
-                "settled_on": None,
+                "end_date": _iso(ended),
+                "settled_on": _iso(settled),
             }
         )
         if with_history:
             # An earlier contract, ended and settled years ago (its retention has run).
-            old_start = since.replace(year=since.year - 9)
+            old_start = _years_before(since, 9)
             old_end = since - datetime.timedelta(days=1)
             rows["contracts"].append(
                 {
@@ -388,12 +399,12 @@ def _customer_rows(
                 readings(point_id, kind, start=start_hour, hours=hours, seed=rng.randrange(1 << 30))
             )
     # Monthly invoices for the last year, and one from an old financial year.
-    invoice_months = [(today.year, today.month)]
+    invoice_months = [(until.year, until.month)]
     for _ in range(11):
         y, m = invoice_months[-1]
         invoice_months.append((y - 1, 12) if m == 1 else (y, m - 1))
     if with_history:
-        invoice_months.append((today.year - 9, 6))
+        invoice_months.append((until.year - 9, 6))
     for y, m in invoice_months:
         issued = datetime.date(y, m, 1)
         due = issued + datetime.timedelta(days=30)
@@ -431,7 +442,7 @@ def _customer_rows(
                 "email": person.get("email", "") if kind == "newsletter" else None,
                 "phone": person.get("phone", "") if kind == "outage_info" else None,
                 "started_on": since.isoformat(),
-                "ended_on": None,
+                "ended_on": _iso(ended),
             }
         )
     if company in CAMERA_COMPANIES and with_history:
@@ -471,7 +482,8 @@ def seed(
 
     A person is a dict: personal_number (PersonalNumber or text), first_name, last_name,
     email, phone, street_address, postal_code, city, language, companies (entity slugs;
-    default all three Kalmar companies).
+    default all three Kalmar companies), and for a former customer ended_on (a date: every
+    contract ended then and was settled 30 days later; readings and invoices stop then).
     """
     create_schema(alias)
     today = today or datetime.datetime.now(pii.STOCKHOLM).date()
@@ -576,7 +588,7 @@ def generate(
     conn = connection(alias)
     added = dict.fromkeys(TABLES, 0)
     start_hour = datetime.datetime.combine(
-        today.replace(year=today.year - years_of_readings), datetime.time(0), tzinfo=UTC
+        _years_before(today, years_of_readings), datetime.time(0), tzinfo=UTC
     )
     hours = int(
         (
