@@ -144,7 +144,10 @@ def file_from_portal(
         items = [
             workflow.RequestItem(i.legal_entity, i.right, {**i.details, **marker}) for i in items
         ]
+    filed: dict[str, int] = {}
     with transaction.atomic():
+        # Registered first, so that on commit the summary goes before the per-request notices.
+        transaction.on_commit(lambda: filed and send_receipt(filed["id"]), robust=True)
         submission = workflow.file_submission(
             subject=subject,
             organisation=organisation,
@@ -158,8 +161,7 @@ def file_from_portal(
         )
         if representation is not None:
             _keep_proof(submission, representation.proof)
-        submission_id = submission.pk
-        transaction.on_commit(lambda: send_receipt(submission_id), robust=True)
+        filed["id"] = submission.pk
     logger.info(
         "web submission %s filed: %d request(s), level %s", submission.pk, len(items), level
     )
@@ -194,8 +196,10 @@ def _keep_proof(submission: Submission, upload) -> None:
 def send_receipt(submission_id: int) -> bool:
     """Send one e-mail listing every request of the submission (R10: acknowledgement).
 
-    The `notice.sent` event with notice "receipt" on each request records that it
-    went out; a second call sends nothing.
+    A summary on top of each request's own "received" notice, which the workflow records
+    in the outbox and which therefore cannot be lost; this one is sent once on commit
+    and recorded as a `notice.sent` event with notice "receipt" on each request, so a
+    second call sends nothing. A failure is logged and leaves those notices to go.
     """
     submission = Submission.objects.select_related("subject", "organisation").get(pk=submission_id)
     requests = list(
@@ -204,7 +208,7 @@ def send_receipt(submission_id: int) -> bool:
     if not requests:
         return False
     if RequestEvent.objects.filter(
-        request_id=requests[0].pk, kind="notice.sent", data__notice="receipt"
+        request__in=requests, kind="notice.sent", data__notice="receipt"
     ).exists():
         return False
     recipient = submission.contact_email or submission.subject.email
