@@ -378,7 +378,7 @@ def _retention_decisions(subject, entity) -> dict:
         return {}
 
 
-def _safe_name(text: str) -> str:
+def safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text).strip("-") or "data"
 
 
@@ -410,6 +410,7 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
         json_file.write('  "data": [')
         first_block = True
         for system, connector in connectors:
+            pending = _pending_by_hand(connector, subject)
             for code in connector.categories():
                 seen_categories.add(code)
                 category = categories.get(code)
@@ -418,8 +419,8 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                     fields = [(n, str(d)) for n, d in connector.fields(code)]
                 except NotImplementedError:
                     fields = []
-                block = Block(system.code, system.name, code, fields)
-                block.csv_name = f"{_safe_name(system.code)}-{_safe_name(code)}.csv"
+                block = Block(system.code, system.name, code, fields, pending=code in pending)
+                block.csv_name = f"{safe_name(system.code)}-{safe_name(code)}.csv"
                 json_file.write(("," if not first_block else "") + "\n  {")
                 first_block = False
                 json_file.write(
@@ -472,13 +473,22 @@ def _category_order(code: str, categories: dict) -> tuple:
     return (ids.index(code) if code in categories else len(ids), code)
 
 
+def _pending_by_hand(connector, subject) -> set[str]:
+    """File (once) the staff checklist tasks of a manual system; return its pending categories.
+
+    What staff gather by hand is sent to the customer separately, and the extract says so.
+    """
+    if getattr(connector, "kind", "") != "manual":
+        return set()
+    result = connector.find(subject)
+    return {action.category for action in result.actions if action.action == "task_created"}
+
+
 def _export(connector, subject, code: str, block: Block) -> Iterator[dict]:
-    """The connector's rows; a manual system marks the block pending instead."""
+    """The connector's rows; a connector that cannot export marks the block pending."""
     try:
         yield from connector.export(subject, code)
     except NotImplementedError:
-        block.pending = True
-    if getattr(connector, "kind", "") == "manual" and not block.row_count:
         block.pending = True
 
 
@@ -636,7 +646,7 @@ def extract_filename(request: RightsRequest, *, letter: bool) -> str:
         stem = gettext("register-extract")
         if letter:
             stem = gettext("letter") + "-" + stem
-    return f"{_safe_name(stem)}-{request.reference}.pdf"
+    return f"{safe_name(stem)}-{request.reference}.pdf"
 
 
 def build_register_extract(request_id: int, *, connectors=None) -> Artifact:

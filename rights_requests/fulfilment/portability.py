@@ -1,0 +1,233 @@
+"""Data portability (GDPR Art. 20): the subject's provided and observed data as a streamed ZIP.
+
+Scope (Art. 20(1); WP242 rev.01; legal-rules.md R32): the categories that are provided
+by the subject or observed (meter readings, `DataCategory.provided_by_subject`) and that
+the legal entity processes under consent or a contract (`LegalBasis.portable`), by
+automated means, i.e. through a connector that can export them. Processing under a legal
+obligation or a public task is out (Art. 20(3)); such data remain in the register extract.
+
+The ZIP holds per system and category a CSV and a JSON file, `fields.json` with a
+description of every field, and `README.txt`. Rows are streamed from the connector's
+iterator into the ZIP members (`ZipFile.open(name, "w")`), the JSON through a temporary
+file, so memory does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from identity.levels import IdentityLevel, satisfies
+from rights_requests.models import Artifact, RightsRequest
+
+from . import extract_texts as texts
+from .extract import (
+    DeliveryNotPossible,
+    existing_artifact,
+    json_default,
+    language_of,
+    plain,
+    safe_name,
+    store_artifact,
+)
+
+COPY_CHUNK = 1 << 16
+
+
+@dataclasses.dataclass
+class ExportSource:
+    """One system's rows of one category, read when the ZIP is written."""
+
+    system: str
+    category: str
+    category_name: str
+    fields: list[tuple[str, str]]
+    rows: Callable[[], Iterable[dict]]
+
+    @property
+    def stem(self) -> str:
+        return f"{safe_name(self.category)}-{safe_name(self.system)}"
+
+
+def portable_categories(legal_entity) -> set[str]:
+    """Return the category codes the entity must hand over under Art. 20(1)."""
+    from datamap.models import ProcessingActivity
+
+    return set(
+        ProcessingActivity.objects.filter(
+            legal_entity=legal_entity,
+            legal_basis__portable=True,  # Art. 20(1)(a): consent or contract
+            categories__provided_by_subject=True,  # provided or observed (WP242)
+        ).values_list("categories__code", flat=True)
+    )
+
+
+def sources_for(request: RightsRequest, *, connectors=None) -> list[ExportSource]:
+    """Return the export sources of the request's entity: portable categories only."""
+    from datamap.models import DataCategory
+
+    entity, subject = request.legal_entity, request.subject
+    if connectors is None:
+        from datamap.connectors import connectors_for
+
+        connectors = connectors_for(entity, request=request)
+    portable = portable_categories(entity)
+    names = {c.code: c.name for c in DataCategory.objects.filter(code__in=portable)}
+    sources = []
+    for system, connector in connectors:
+        if getattr(connector, "kind", "") == "manual":
+            continue  # not processed by automated means there (Art. 20(1)(b))
+        for code in connector.categories():
+            if code not in portable:
+                continue
+            fields = [(n, str(d)) for n, d in connector.fields(code)]
+            sources.append(
+                ExportSource(
+                    system=system.code,
+                    category=code,
+                    category_name=names.get(code, code),
+                    fields=fields,
+                    rows=_bind(connector, subject, code),
+                )
+            )
+    return sources
+
+
+def _bind(connector, subject, code: str) -> Callable[[], Iterator[dict]]:
+    return lambda: connector.export(subject, code)
+
+
+def write_export_zip(target, sources: Iterable[ExportSource], *, readme: str) -> dict[str, int]:
+    """Write the export ZIP to the binary file `target`; return the row count per member stem.
+
+    Memory stays flat in the number of rows: each row is written to the CSV member and
+    to a temporary JSON file as it comes, and the JSON file is then copied in chunks.
+    """
+    counts: dict[str, int] = {}
+    descriptions: dict[str, dict] = {}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for source in sources:
+            names = [name for name, _ in source.fields]
+            with tempfile.TemporaryFile("w+b") as json_tmp:
+                with archive.open(f"{source.stem}.csv", "w", force_zip64=True) as member:
+                    count = _write_rows(source, names, member, json_tmp)
+                json_tmp.seek(0)
+                with archive.open(f"{source.stem}.json", "w", force_zip64=True) as json_member:
+                    shutil.copyfileobj(json_tmp, json_member, COPY_CHUNK)
+            counts[source.stem] = count
+            descriptions[source.stem] = {
+                "system": source.system,
+                "category": source.category,
+                "category_name": source.category_name,
+                "rows": count,
+                "files": [f"{source.stem}.csv", f"{source.stem}.json"],
+                "fields": [{"name": n, "description": d} for n, d in source.fields],
+            }
+        archive.writestr(
+            "fields.json", json.dumps(descriptions, ensure_ascii=False, indent=2) + "\n"
+        )
+        archive.writestr("README.txt", _readme_text(readme, descriptions))
+    return counts
+
+
+def _write_rows(source: ExportSource, names: list[str], csv_member, json_tmp) -> int:
+    """Stream the source's rows to the CSV member and the JSON file; return the row count."""
+    csv_text = io.TextIOWrapper(csv_member, encoding="utf-8", newline="")
+    json_text = io.TextIOWrapper(json_tmp, encoding="utf-8")
+    writer = csv.writer(csv_text)
+    json_text.write(
+        "{"
+        f'"system": {json.dumps(source.system)}, '
+        f'"category": {json.dumps(source.category)}, '
+        f'"fields": {json.dumps(dict(source.fields), ensure_ascii=False)}, '
+        '"rows": ['
+    )
+    count, header = 0, False
+    for row in source.rows():
+        if not header:
+            names = names or list(row)
+            names += [k for k in row if k not in names]
+            writer.writerow(names)
+            header = True
+        writer.writerow([plain(row.get(n)) for n in names])
+        json_text.write(("," if count else "") + "\n  ")
+        json_text.write(json.dumps(row, default=json_default, ensure_ascii=False))
+        count += 1
+    if not header:
+        writer.writerow(names)
+    json_text.write("\n]}\n")
+    csv_text.flush()
+    csv_text.detach()  # the ZIP member is closed by its owner
+    json_text.flush()
+    json_text.detach()
+    return count
+
+
+def _readme_text(intro: str, descriptions: dict[str, dict]) -> str:
+    lines = [intro, ""]
+    for stem, info in descriptions.items():
+        lines.append(f"{stem}.csv / {stem}.json: {info['category_name']} ({info['rows']})")
+        for field in info["fields"]:
+            lines.append(f"  {field['name']}: {field['description']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def build_export(request_id: int, *, connectors=None) -> Artifact:
+    """Build (once) the data export of a portability request; return its Artifact.
+
+    The export is downloaded in the portal, which needs `substantial` or `high` identity
+    (DESIGN.md §6); there is no paper form of a machine-readable export (EDPB-GL §156).
+    """
+    from rights_requests import workflow
+
+    kinds = (Artifact.Kind.PORTABILITY_EXPORT,)
+    found = existing_artifact(request_id, kinds)
+    if found is not None:
+        return found
+    request = RightsRequest.objects.select_related(
+        "subject", "legal_entity__organisation", "submission"
+    ).get(pk=request_id)
+    if not satisfies(request.identity_level or IdentityLevel.NONE, IdentityLevel.SUBSTANTIAL):
+        raise DeliveryNotPossible(
+            f"request {request.reference}: a data export needs substantial or high identity"
+        )
+    lang = language_of(request.subject)
+    with translation.override(lang), tempfile.TemporaryDirectory(prefix="export-") as tmp:
+        readme = str(texts.EXPORT_README) % {
+            "company": request.legal_entity.name,
+            "date": timezone.localdate().isoformat(),
+            "reference": request.reference,
+        }
+        path = Path(tmp) / "export.zip"
+        with path.open("wb") as target:
+            counts = write_export_zip(
+                target, sources_for(request, connectors=connectors), readme=readme
+            )
+        filename = f"{safe_name(gettext('data-export'))}-{request.reference}.zip"
+        artifact, created = store_artifact(
+            request,
+            kind=Artifact.Kind.PORTABILITY_EXPORT,
+            filename=filename,
+            content_type="application/zip",
+            path=path,
+            kinds=kinds,
+        )
+    if created:
+        workflow.record_event(
+            request,
+            "export.ready",
+            data={"artifact": artifact.pk, "rows": sum(counts.values()), "files": len(counts)},
+            customer_visible=True,
+        )
+    return artifact
