@@ -257,6 +257,25 @@ class SqlConnector(Connector):
     def lift(self, subject, category: str) -> ConnectorResult:
         return self._write(subject, category, "lift", "lifted")
 
+    def retention_facts(self, subject) -> dict[str, datetime.date | None]:
+        """Per category, the date its retention period runs from (retention.assessment).
+
+        None: the event has not happened yet (a contract still runs). Categories where
+        the subject has no rows, or without a "fact" query, are left out.
+        """
+        facts: dict[str, datetime.date | None] = {}
+        params = self._params(subject)
+        with self.connection.cursor() as cursor:
+            for category in self.categories():
+                sql = self.spec(category).get("fact")
+                if not sql:
+                    continue
+                self._execute(cursor, sql, params)
+                count, event = cursor.fetchone()
+                if count:
+                    facts[category] = coerce(event, "date")
+        return facts
+
     def expire(
         self,
         category: str,
