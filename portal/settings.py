@@ -413,3 +413,13 @@ CELERY_BEAT_SCHEDULE["retention-sweep"] = {
     "task": "retention.tasks.nightly_sweep",
     "schedule": crontab(hour=2, minute=30),
 }
+
+# Register extracts, data exports and the daily print batch (rights_requests/fulfilment/).
+# Files are kept DSR_ARTIFACT_DAYS days for download (legal-rules.md R15); the letters of
+# a day go to the printing company as one PDF after midnight (`manage.py print_batch`).
+DSR_ARTIFACT_DAYS = int(env("DSR_ARTIFACT_DAYS", "30"))
+CELERY_IMPORTS = ["rights_requests.fulfilment.tasks"]
+CELERY_BEAT_SCHEDULE["print-batch"] = {
+    "task": "rights_requests.fulfilment.tasks.print_batch",
+    "schedule": crontab(hour=0, minute=30),
+}
