@@ -153,7 +153,7 @@ def _decide(code, rule, hold, facts, subject, today) -> CategoryDecision:
             category=code,
             verdict=KEPT_HOLD,
             keep_until=None,
-            rule=f"{_('Legal hold')}: {hold['reason']} (GDPR art. 17.3 e)",
+            rule=_("Legal hold: %(reason)s (GDPR art. 17.3 e)") % {"reason": hold["reason"]},
             reason=_(
                 "Kept while a legal claim or investigation concerning these data is open "
                 "(GDPR Article 17(3)(e)). We erase them when it is over."
@@ -191,8 +191,8 @@ def _decide(code, rule, hold, facts, subject, today) -> CategoryDecision:
             keep_until=None,
             rule=f"{rule.legal_reference} ({rule.get_runs_from_display()})",
             reason=_(
-                "Still needed: the retention period starts at %(event)s, which has not "
-                "happened yet (%(reference)s)."
+                "Still needed: the retention period is counted from %(event)s, which has "
+                "not happened yet (%(reference)s)."
             )
             % {"event": rule.get_runs_from_display(), "reference": rule.legal_reference},
         )

@@ -122,3 +122,12 @@ def test_the_page_takes_the_same_queries_however_many_choices(
         services.grant(alice, code, channel=ConsentRecord.Channel.PORTAL)
     with django_assert_max_num_queries(10):
         assert client.get(URL).status_code == 200
+
+
+def test_the_page_speaks_swedish_by_default(client, alice):
+    sign_in(client, alice.personal_number)
+    client.post(URL, {"purpose": "ke-outage-sms", "action": "grant"})
+    page = client.get(URL).content.decode()
+    assert "<h1>Dina samtycken</h1>" in page
+    assert "Återkalla samtycke" in page and "Lämna samtycke" in page
+    assert "Du samtyckte den" in page
