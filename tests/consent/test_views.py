@@ -129,5 +129,5 @@ def test_the_page_speaks_swedish_by_default(client, alice):
     client.post(URL, {"purpose": "ke-outage-sms", "action": "grant"})
     page = client.get(URL).content.decode()
     assert "<h1>Dina samtycken</h1>" in page
-    assert "Återkalla samtycke" in page and "Lämna samtycke" in page
+    assert "Återkalla samtycke" in page and "Ge samtycke" in page
     assert "Du samtyckte den" in page
