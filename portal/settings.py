@@ -160,6 +160,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if DEBUG or TESTING:  # WhiteNoise serves from STATIC_ROOT and warns when it is missing
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Generated files and uploads hold personal data: they live outside the web root and
 # are served only through views that check permission (never through MEDIA_URL).
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
