@@ -58,3 +58,8 @@ def connector(entity, code: str, **kwargs):
         if system.code == code:
             return conn
     raise LookupError(code)
+
+
+@pytest.fixture
+def entities_by_slug(db):
+    return {e.slug: e for e in LegalEntity.objects.all()}
