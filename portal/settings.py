@@ -291,7 +291,7 @@ SPECTACULAR_SETTINGS = {
 # Celery. Embedded default: kombu's filesystem transport under var/broker, so that
 # `make run` needs no service. Production: CELERY_BROKER_URL=redis://...
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost//")
 _filesystem_broker = CELERY_BROKER_URL.startswith("filesystem")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
