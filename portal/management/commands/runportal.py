@@ -84,6 +84,15 @@ class Command(BaseCommand):
             selector.register(process.stdout, selectors.EVENT_READ, name)
 
         self.print_banner(host, port)
+        # Beat first fires an interval entry one interval after it starts; queue one
+        # deadline sweep now so that the log shows the states are current from the start.
+        from rights_requests.tasks import deadline_sweep
+
+        deadline_sweep.delay()
+        self.stdout.write(
+            "Queued a deadline sweep; beat repeats it every "
+            f"{settings.CELERY_BEAT_SCHEDULE['deadline-sweep']['schedule']}."
+        )
         stopping = {"flag": False}
 
         def stop(signum=None, frame=None):

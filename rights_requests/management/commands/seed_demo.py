@@ -85,6 +85,35 @@ CUSTOMERS = [
     },
 ]
 
+# Nine more customers, so that the demo customer information system holds a dozen. Any
+# of them can sign in with the demo e-ID provider by typing the personal number.
+MORE_CUSTOMERS = [
+    ("David", "Dahlberg", "19680214", "Kalmar"),
+    ("Eva", "Ek", "19900530", "Landskrona"),
+    ("Fredrik", "Falk", "19771109", "Kalmar"),
+    ("Greta", "Gustafsson", "19450322", "Landskrona"),
+    ("Hassan", "Haddad", "19881201", "Kalmar"),
+    ("Ingrid", "Isaksson", "19590717", "Landskrona"),
+    ("Johan", "Jönsson", "20010405", "Kalmar"),
+    ("Karin", "Karlsson", "19830926", "Landskrona"),
+    ("Lars", "Lindqvist", "19700101", "Kalmar"),
+]
+for _index, (_first, _last, _birth, _city) in enumerate(MORE_CUSTOMERS):
+    _serial = f"{_index + 40:03d}"
+    CUSTOMERS.append(
+        {
+            "personal_number": _birth + _serial + str(pii.luhn_check_digit(_birth[2:] + _serial)),
+            "first_name": _first,
+            "last_name": _last,
+            "email": f"{_first.lower()}.{_last.lower()}@example.org".replace("ö", "o"),
+            "phone": f"070-555 {_index:02d} {_index + 10:02d}",
+            "street_address": f"Demogatan {_index + 1}",
+            "postal_code": "392 32" if _city == "Kalmar" else "261 31",
+            "city": _city,
+            "preferred_language": "sv" if _index % 3 else "en",
+        }
+    )
+
 HISTORY_SIZE = 120  # closed requests over the last twelve months, for the dashboard
 
 
@@ -201,7 +230,7 @@ class Command(BaseCommand):
         return list(submission.requests.order_by("pk"))
 
     def seed_requests(self, subjects, staff):
-        alice, bertil, cecilia = subjects
+        alice, bertil, cecilia = subjects[:3]
         kalmar_all = ["kalmar-energi-forsaljning", "kalmar-energi-varme", "kalmar-energi-elnat"]
         cs_kalmar, cs_landskrona = staff["kundtjanst.kalmar"], staff["kundtjanst.landskrona"]
 
@@ -382,5 +411,11 @@ class Command(BaseCommand):
         """The demo customers' data in the demo customer information system (datamap)."""
         from datamap import democis
 
-        created = democis.seed_for_demo(subjects)
+        kalmar = ("kalmar-energi-forsaljning", "kalmar-energi-varme", "kalmar-energi-elnat")
+        companies = {
+            subject.pk: ("landskrona-energi",) if subject.city == "Landskrona" else kalmar
+            for subject in subjects
+        }
+        companies[subjects[2].pk] = ("kalmar-energi-varme", "kalmar-energi-elnat")
+        created = democis.seed_for_demo(subjects, companies=companies, years_of_readings=2)
         self.stdout.write(f"Demo customer information system: {created}")
