@@ -13,6 +13,7 @@ from rights_requests.models import (
     Artifact,
     Channel,
     Message,
+    Outcome,
     Right,
     RightsRequest,
     Status,
@@ -44,6 +45,9 @@ class RightsRequestSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="legal_entity.organisation.code", read_only=True)
     subject_name = serializers.CharField(source="subject.full_name", read_only=True)
     is_extended = serializers.BooleanField(read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, allow_blank=True, read_only=True, help_text="Empty while open."
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:

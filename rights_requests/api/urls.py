@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("suppressions/", views.SuppressionList.as_view(), name="suppression-list"),
     path("me/requests/", views.MyRequestList.as_view(), name="me-request-list"),
     path(f"me/requests/{REFERENCE}/", views.MyRequestDetail.as_view(), name="me-request-detail"),
+    # Last: everything else under /api/v1/ is a JSON 404.
+    re_path(r"^", views.not_found, name="not-found"),
 ]

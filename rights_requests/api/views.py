@@ -17,6 +17,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics, renderers, serializers, status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,12 +32,6 @@ from .permissions import IsCustomer, IsSystem
 from .throttling import ConsentLookupThrottle
 
 logger = logging.getLogger(__name__)
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input; see error.fields"),
-    401: OpenApiResponse(description="No or wrong token"),
-    404: OpenApiResponse(description="Not found, or not this client's"),
-}
 
 
 def _actor_label(request) -> str:
@@ -57,6 +53,24 @@ class ApiBase:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+        if hasattr(self, request.method.lower()):  # a wrong method stays a 405
+            self.refuse_unknown_parameters(request)
+
+    allowed_parameters: frozenset[str] = frozenset()
+
+    def refuse_unknown_parameters(self, request):
+        """Refuse query parameters the operation does not know, rather than ignore them.
+
+        A misspelt filter (?stauts=open) would otherwise return everything.
+        """
+        allowed = set(self.allowed_parameters)
+        if getattr(self, "pagination_class", None) is not None:
+            allowed |= {"page", "page_size"}
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise serializers.ValidationError(
+                {name[:100]: [_("Unknown parameter.")] for name in unknown[:20]}
+            )
 
     def perform_authentication(self, request):
         try:
@@ -102,22 +116,25 @@ class RequestListCreate(SystemView, generics.ListCreateAPIView):
     """List the client's requests, or register one received by phone, letter, e-mail or visit."""
 
     serializer_class = s.RightsRequestSerializer
+    allowed_parameters = frozenset(s.RequestFilterSerializer().fields)
 
     def get_queryset(self):
-        filters = s.RequestFilterSerializer(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty form value as "not given",
+        # and "?status=" must be refused, not ignored.
+        filters = s.RequestFilterSerializer(data=self.request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return filters.filter(self.scoped_requests())
 
     @extend_schema(
         parameters=[s.RequestFilterSerializer],
-        responses={200: s.RightsRequestSerializer(many=True), **ERRORS},
+        responses={200: s.RightsRequestSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.RequestCreateSerializer,
-        responses={201: s.SubmissionCreatedSerializer, **ERRORS},
+        responses={201: s.SubmissionCreatedSerializer},
         description=(
             "File one submission for a customer who asked elsewhere: one request per company "
             "and right, each with its own reference and deadline counted from `received_at`. "
@@ -199,7 +216,7 @@ def register_submission(data: s.RequestCreateSerializer, *, client) -> Submissio
     return submission
 
 
-@extend_schema(tags=["requests"], responses={200: s.RightsRequestSerializer, **ERRORS})
+@extend_schema(tags=["requests"], responses={200: s.RightsRequestSerializer})
 class RequestDetail(SystemView, generics.RetrieveAPIView):
     """One request of the client's companies, by reference (e.g. KE-2026-000123)."""
 
@@ -222,11 +239,11 @@ class RequestMessages(SystemView, generics.ListCreateAPIView):
     def get_queryset(self):
         return Message.objects.filter(request=self.get_request_object())
 
-    @extend_schema(responses={200: s.MessageSerializer(many=True), **ERRORS})
+    @extend_schema(responses={200: s.MessageSerializer(many=True)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(responses={201: s.MessageSerializer, **ERRORS})
+    @extend_schema(responses={201: s.MessageSerializer})
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -250,7 +267,7 @@ class RequestMessages(SystemView, generics.ListCreateAPIView):
 # --- Files ----------------------------------------------------------------------------------
 
 
-@extend_schema(tags=["files"], responses={200: s.ArtifactSerializer(many=True), **ERRORS})
+@extend_schema(tags=["files"], responses={200: s.ArtifactSerializer(many=True)})
 class RequestFiles(SystemView, generics.ListAPIView):
     """Generated files of a request (register extract, data export, letters): metadata."""
 
@@ -261,7 +278,7 @@ class RequestFiles(SystemView, generics.ListAPIView):
         return Artifact.objects.filter(request=self.get_request_object()).select_related("request")
 
 
-@extend_schema(tags=["files"], responses={200: s.ArtifactSerializer, **ERRORS})
+@extend_schema(tags=["files"], responses={200: s.ArtifactSerializer})
 class RequestFileDetail(SystemView, generics.RetrieveAPIView):
     serializer_class = s.ArtifactSerializer
 
@@ -290,7 +307,6 @@ class PassthroughRenderer(renderers.BaseRenderer):
         (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
         (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
         (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY),
-        404: ERRORS[404],
         410: OpenApiResponse(description="The file has expired and was deleted"),
     },
 )
@@ -298,6 +314,12 @@ class RequestFileDownload(SystemView, APIView):
     """The file itself, streamed. Every download is recorded on the request."""
 
     renderer_classes = [renderers.JSONRenderer, PassthroughRenderer]
+
+    def handle_exception(self, exc):
+        # Whatever the client accepts for the file, an error is JSON.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
 
     def get(self, request, reference, file_id):
         target = self.get_request_object()
@@ -335,7 +357,7 @@ def _consent_services():
 @extend_schema(
     tags=["consent"],
     request=s.ConsentLookupSerializer,
-    responses={200: s.ConsentStateSerializer, **ERRORS},
+    responses={200: s.ConsentStateSerializer},
     description=(
         "The current consents of one person and whether they are on the suppression list. "
         "The personal number goes in the body, never in the address."
@@ -391,15 +413,16 @@ def _suppressions(services, client):
 @extend_schema(
     tags=["consent"],
     parameters=[s.SuppressionQuerySerializer],
-    responses={200: s.SuppressionSerializer(many=True), **ERRORS},
+    responses={200: s.SuppressionSerializer(many=True)},
 )
 class SuppressionList(SystemView, generics.ListAPIView):
     """Everyone who must not receive direct marketing from the client's organisations."""
 
     serializer_class = s.SuppressionSerializer
+    allowed_parameters = frozenset({"since"})
 
     def get_queryset(self):
-        query = s.SuppressionQuerySerializer(data=self.request.query_params)
+        query = s.SuppressionQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         services = _consent_services()
         since = query.validated_data.get("since")
@@ -436,10 +459,7 @@ class CustomerView(ApiBase):
 
 @extend_schema(
     tags=["me"],
-    responses={
-        200: s.CustomerRequestSerializer(many=True),
-        403: OpenApiResponse(description="Not signed in"),
-    },
+    responses={200: s.CustomerRequestSerializer(many=True)},
 )
 class MyRequestList(CustomerView, generics.ListAPIView):
     """The signed-in customer's own requests, newest first."""
@@ -450,7 +470,7 @@ class MyRequestList(CustomerView, generics.ListAPIView):
         return self.own_requests()
 
 
-@extend_schema(tags=["me"], responses={200: s.CustomerRequestSerializer, 404: ERRORS[404]})
+@extend_schema(tags=["me"], responses={200: s.CustomerRequestSerializer})
 class MyRequestDetail(CustomerView, generics.RetrieveAPIView):
     serializer_class = s.CustomerRequestSerializer
 
@@ -463,3 +483,12 @@ class ApiDocs(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
     url_name = "api-schema"
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a 404 in the API's error shape, not an HTML page."""
+    raise exceptions.NotFound()
