@@ -239,7 +239,7 @@ LOGGING = {
 
 # REST API (rights_requests/api/): systems with a token, customers with their session.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "rights_requests.api.schema.ApiAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rights_requests.api.authentication.ApiClientAuthentication",
         "rights_requests.api.authentication.CustomerSessionAuthentication",
@@ -250,6 +250,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rights_requests.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "rights_requests.api.errors.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,  # JSON only; no ?format= switching
     "DEFAULT_THROTTLE_CLASSES": [
         "rights_requests.api.throttling.SystemRateThrottle",
         "rights_requests.api.throttling.CustomerRateThrottle",
