@@ -127,8 +127,14 @@ class Command(BaseCommand):
             default=HISTORY_SIZE,
             help="Closed requests to spread over the last twelve months (dashboard history).",
         )
+        parser.add_argument(
+            "--years",
+            type=int,
+            default=2,
+            help="Years of hourly meter readings per metering point in the demo CIS (default 2).",
+        )
 
-    def handle(self, *args, history=HISTORY_SIZE, **options):
+    def handle(self, *args, history=HISTORY_SIZE, years=2, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo works only with DEBUG=true: it creates demo people.")
         self.now = timezone.now()
@@ -146,7 +152,7 @@ class Command(BaseCommand):
                 f"Created {RightsRequest.objects.count()} demo requests "
                 f"({history} closed ones over the last twelve months)."
             )
-        self.seed_customer_systems(subjects)
+        self.seed_customer_systems(subjects, years)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     # --- People ------------------------------------------------------------------------
@@ -407,7 +413,7 @@ class Command(BaseCommand):
 
     # --- The demo customer information system ------------------------------------------
 
-    def seed_customer_systems(self, subjects):
+    def seed_customer_systems(self, subjects, years: int):
         """The demo customers' data in the demo customer information system (datamap)."""
         from datamap import democis
 
@@ -417,5 +423,5 @@ class Command(BaseCommand):
             for subject in subjects
         }
         companies[subjects[2].pk] = ("kalmar-energi-varme", "kalmar-energi-elnat")
-        created = democis.seed_for_demo(subjects, companies=companies, years_of_readings=2)
+        created = democis.seed_for_demo(subjects, companies=companies, years_of_readings=years)
         self.stdout.write(f"Demo customer information system: {created}")
