@@ -205,7 +205,7 @@ def _first_run(request, report: ErasureReport, pairs, *, by, today) -> None:
             "rule": d.rule,
         }
         for d in decisions
-        if d.category in kept_categories
+        if d.category in kept_categories and not d.erasable
     }
     if follow_up:
         record_event(
