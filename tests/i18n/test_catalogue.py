@@ -31,8 +31,18 @@ MAKEMESSAGES = (
     "DEBUG=true .venv/bin/python manage.py makemessages -l sv --no-obsolete --ignore=.venv "
     "--ignore=var --ignore=tests --ignore=bench --ignore=staticfiles"
 )
-# The directories makemessages is told to ignore, plus what it never reads.
-IGNORED_DIRS = {".venv", "var", "tests", "bench", "staticfiles", "locale", "node_modules"}
+# The directories makemessages is told to ignore, and those that hold data, not code.
+IGNORED_DIRS = {
+    ".venv",
+    "var",
+    "tests",
+    "bench",
+    "staticfiles",
+    "locale",
+    "node_modules",
+    "media",
+    "test-artifacts",
+}
 # xgettext's Python keywords as makemessages passes them (Django's makemessages.py).
 KEYWORDS = {
     "_": None,
