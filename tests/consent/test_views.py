@@ -79,7 +79,7 @@ def test_a_low_level_sign_in_may_withdraw_but_neither_see_nor_grant(client, alic
     sign_in(client, alice.personal_number, level=IdentityLevel.LOW)
     page = client.get(URL).content.decode()
     assert 'value="grant"' not in page
-    assert "Du samtyckte" not in page and "You consented" not in page
+    assert "Du gav ditt samtycke" not in page and "You consented" not in page
     assert client.post(URL, {"purpose": "ke-outage-sms", "action": "grant"}).status_code == 403
     assert not services.current_consents(alice)["ke-outage-sms"].granted
     client.post(URL, {"purpose": "ke-newsletter", "action": "withdraw"})
@@ -130,4 +130,4 @@ def test_the_page_speaks_swedish_by_default(client, alice):
     page = client.get(URL).content.decode()
     assert "<h1>Dina samtycken</h1>" in page
     assert "Återkalla samtycke" in page and "Ge samtycke" in page
-    assert "Du samtyckte den" in page
+    assert "Du gav ditt samtycke den" in page
