@@ -220,11 +220,17 @@ def test_translations_keep_placeholders_and_html_exactly():
     assert not wrong, "placeholders or HTML differ:\n" + "\n".join(wrong)
 
 
+ARTICLE_LIST = re.compile(
+    r"\bArt(?:icles?|\.)\s+(\d+(?:\(\w+\))*(?:(?:,\s*|\s+and\s+)\d+(?:\(\w+\))*)*)"
+)
+
+
 def article_numbers(text: str) -> list[str]:
     """Return the GDPR references of an English text in Swedish form: 'Article 12(3)' -> '12.3'."""
     return [
         number + (f".{paragraph}" if paragraph else "")
-        for number, paragraph in re.findall(r"\bArt(?:icles?|\.)\s+(\d+)(?:\((\d+)\))?", text)
+        for listed in ARTICLE_LIST.findall(text)
+        for number, paragraph in re.findall(r"\b(\d+)(?:\((\d+)\))?", listed)
     ]
 
 
