@@ -43,6 +43,8 @@ class StaffAdminSite(OTPAdminSite):
         return super().login(request, context)
 
     def get_urls(self):
+        from rights_requests.fulfilment import admin_views as fulfilment_views
+
         from . import dashboard_views, views_auth
 
         urls = [
@@ -70,6 +72,12 @@ class StaffAdminSite(OTPAdminSite):
                 self.admin_view(dashboard_views.report_pdf),
                 {"site": self},
                 name="staff_dashboard_pdf",
+            ),
+            path(
+                "fulfilment/<int:object_id>/rectify/",
+                self.admin_view(fulfilment_views.rectify),
+                {"site": self},
+                name="fulfilment_rectify",
             ),
         ]
         return urls + super().get_urls()
