@@ -43,6 +43,8 @@ FULFILMENT_ACTIONS = {
     "objection.carry_out": ("objection", "carry_out"),
     "restriction.restrict": ("restriction", "restrict"),
 }
+# The effects that store a file with its Artifact row (rights_requests.fulfilment).
+FILE_KINDS = (Outbox.Kind.EXTRACT, Outbox.Kind.EXPORT)
 DB_CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -157,15 +159,19 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 # --- Running -----------------------------------------------------------------------------
 
 
-def _db_retry(fn: Callable, *, attempts: int = 4):
-    """Run `fn` in a transaction; after a lost connection reconnect and run it again.
+def _db_retry(*steps: Callable, attempts: int = 4):
+    """Run each step in its own transaction, in order; return the last one's result.
 
-    Only outside an enclosing transaction (a task); inside one the error propagates.
+    After a lost connection reconnect and run them again from the first. Only outside
+    an enclosing transaction (a task); inside one the error propagates.
     """
     for attempt in range(attempts):
         try:
-            with transaction.atomic():
-                return fn()
+            result = None
+            for step in steps:
+                with transaction.atomic():
+                    result = step()
+            return result
         except DB_CONNECTION_ERRORS:
             if connection.in_atomic_block or attempt == attempts - 1:
                 raise
@@ -182,7 +188,41 @@ def run(row_id: int) -> bool:
         return False
     if row.kind in EMAIL_KINDS:
         return _run_email(row_id)
+    if row.kind in FILE_KINDS:
+        return _db_retry(lambda: remove_orphan_files(row_id), lambda: _run_transactional(row_id))
     return _db_retry(lambda: _run_transactional(row_id))
+
+
+def remove_orphan_files(row_id: int) -> int:
+    """Delete the files a killed build left behind: on disk but in no Artifact row.
+
+    A build stores its file and its Artifact row in one transaction; a worker killed (or
+    a connection lost) before the commit leaves the file, which nothing would ever
+    delete (Art. 5(1)(e), storage limitation). Builds store files under the request row's
+    lock, taken here too, so a build in progress elsewhere is not touched.
+    """
+    from django.core.files.storage import default_storage
+
+    from .models import Artifact, artifact_path
+
+    row = Outbox.objects.get(pk=row_id)
+    if row.request_id is None or row.status != Outbox.State.PENDING:
+        return 0
+    RightsRequest.objects.select_for_update().filter(pk=row.request_id).first()
+    folder = artifact_path(Artifact(request_id=row.request_id), "")
+    try:
+        _dirs, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    known = set(Artifact.objects.filter(request_id=row.request_id).values_list("file", flat=True))
+    orphans = [f"{folder}{name}" for name in names if f"{folder}{name}" not in known]
+    for name in orphans:
+        default_storage.delete(name)
+    if orphans:
+        logger.warning(
+            "outbox %s: removed %s file(s) of an interrupted build", row_id, len(orphans)
+        )
+    return len(orphans)
 
 
 def _run_transactional(row_id: int) -> bool:

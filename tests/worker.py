@@ -12,7 +12,8 @@ Tests using it take `transactional_db` (the worker must see committed rows):
 
 Inside the worker, `DSR_TEST_EFFECT_DELAY` (seconds) slows the outbox effects named in
 `DSR_TEST_SLOW_KINDS`, after writing a line to `DSR_TEST_EFFECT_LOG`, so that a test can
-kill the worker or drop its database connection while an effect is under way.
+kill the worker or drop its database connection while an effect is under way: before
+the effect, or with `DSR_TEST_DELAY_AT=after` once it is done but not yet committed.
 """
 
 import os
@@ -30,10 +31,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # --- The worker side: the app celery -A tests.worker loads ---------------------------------
 
 
+def _log(path: str | None, line: str) -> None:
+    if path:
+        with open(path, "a") as handle:
+            handle.write(line + "\n")
+
+
 def _install_effect_delay() -> None:
     delay = float(os.environ.get("DSR_TEST_EFFECT_DELAY", "0") or 0)
     kinds = [k for k in os.environ.get("DSR_TEST_SLOW_KINDS", "").split(",") if k]
     log = os.environ.get("DSR_TEST_EFFECT_LOG")
+    after = os.environ.get("DSR_TEST_DELAY_AT") == "after"
     if not (delay and kinds):
         return
     from celery.signals import worker_init
@@ -46,9 +54,12 @@ def _install_effect_delay() -> None:
             original = outbox.EFFECTS[kind]
 
             def slow(row, _original=original):
-                if log:
-                    with open(log, "a") as handle:
-                        handle.write(f"{os.getpid()} start {row.pk}\n")
+                _log(log, f"{os.getpid()} start {row.pk}")
+                if after:  # the effect done but its transaction not yet committed
+                    result = _original(row)
+                    _log(log, f"{os.getpid()} built {row.pk}")
+                    time.sleep(delay)
+                    return result
                 time.sleep(delay)
                 return _original(row)
 
@@ -93,6 +104,7 @@ class WorkerProcess:
         self.broker_url = broker_url
         self.queue = queue
         self.mail_dir = tmp / "mail"
+        self.private_root = tmp / "private"  # the test process stores files here too
         self.effect_log = tmp / "effects.log"
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen | None = None
@@ -111,8 +123,9 @@ class WorkerProcess:
                 "DEBUG": "true",
                 "DATABASE_URL": database_url(),
                 "DB_CONN_MAX_AGE": "600",  # a persistent connection, as in production
-                "VAR_DIR": str(settings.VAR_DIR),
-                "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+                "VAR_DIR": str(self.tmp / "var"),
+                "PRIVATE_MEDIA_ROOT": str(self.private_root),
+                "CIS_DATABASE_URL": f"sqlite:///{self.tmp / 'cis.sqlite3'}",
                 "PORTAL_BASE_URL": settings.PORTAL_BASE_URL,
                 "CELERY_BROKER_URL": self.broker_url,
                 "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -124,11 +137,26 @@ class WorkerProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        cis = settings.DATABASES.get("cis", {})
-        if cis.get("ENGINE", "").endswith("sqlite3"):
-            env["CIS_DATABASE_URL"] = f"sqlite:///{cis['NAME']}"
         env.update(self.extra_env)
         return env
+
+    def run_python(self, code: str) -> str:
+        """Run Python with the worker's environment (Django set up); return its output."""
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
+            cwd=BASE_DIR,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode:
+            raise RuntimeError(result.stdout + result.stderr)
+        return result.stdout
+
+    def create_cis_schema(self) -> None:
+        """The worker's own empty demo customer information system (CIS_DATABASE_URL)."""
+        self.run_python("from datamap import democis\ndemocis.create_schema()")
 
     @property
     def log_path(self) -> Path:
@@ -283,6 +311,13 @@ def _fixture():
         broker_url = env.pop("CELERY_BROKER_URL", None) or default_broker_url()
         queue = f"dsr-test-{uuid.uuid4().hex[:10]}"
         settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+            },
+        }
         publishing = Publishing(broker_url, queue)
         worker = WorkerProcess(tmp_path, broker_url=broker_url, queue=queue, env=env)
         worker.publishing = publishing
