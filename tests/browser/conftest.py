@@ -1,0 +1,95 @@
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against a live server.
+
+The tests carry the `browser` marker; tests/conftest.py skips them, with the reason, where
+Chromium or playwright is missing. Playwright's own browser download is never needed: the
+browser is launched from CHROMIUM_PATH. Each page visited is screenshotted into
+test-artifacts/browser/ and scanned with axe-core (WCAG 2.1 A and AA, best practices).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # are still synchronous, so Django's async-safety guard is lifted for browser tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class Visit:
+    """A browser tab that keeps a screenshot and an axe-core result of every page it shows."""
+
+    def __init__(self, page, base_url: str, folder: str):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page = page
+        self.base_url = base_url
+        self.folder = ARTIFACTS / folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.axe = Axe()
+        self.count = 0
+        self.violations: list[str] = []
+
+    def goto(self, path: str):
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def check(self, name: str) -> None:
+        """Screenshot the page and scan it with axe-core; collect every violation."""
+        self.count += 1
+        self.page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
+        results = self.axe.run(self.page, options=AXE_OPTIONS)
+        for violation in results.response["violations"]:
+            targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
+            self.violations.append(
+                f"{name} {self.page.url}: {violation['id']} ({violation['impact']}) "
+                f"{violation['help']} at {targets}"
+            )
+
+    def assert_accessible(self) -> None:
+        assert not self.violations, "axe-core found:\n" + "\n".join(self.violations)
+
+
+@pytest.fixture
+def visit(chromium, live_server, request):
+    context = chromium.new_context(locale="sv-SE", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    folder = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    yield Visit(page, live_server.url, folder)
+    context.close()
+
+
+def last_code(address: str) -> str:
+    """The six-digit sign-in code in the latest e-mail to `address` (locmem outbox)."""
+    for message in reversed(mail.outbox):
+        if address in message.to:
+            match = re.search(r"\b(\d{6})\b", message.body)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no code e-mailed to {address}: {[m.subject for m in mail.outbox]}")
