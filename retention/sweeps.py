@@ -194,9 +194,16 @@ def sweep_closed_requests(report: SweepReport, today: datetime.date) -> None:
 
 
 def _excluded_subjects(legal_entity):
-    """People whose rows a sweep must not touch: open requests, or a hold on the person."""
-    from rights_requests.models import DataSubject
+    """People whose rows at this entity a sweep must not touch.
 
+    Those with an open request at any company of the entity's organisation (the answer
+    must reach them before their data go, R6), and those under a hold on the person.
+    """
+    from rights_requests.models import OPEN_STATUSES, DataSubject, RightsRequest
+
+    open_here = RightsRequest.objects.filter(
+        status__in=OPEN_STATUSES, legal_entity__organisation_id=legal_entity.organisation_id
+    ).values("subject_id")
     holds = (
         LegalHold.objects.active()
         .exclude(subject_hash="")
@@ -204,9 +211,7 @@ def _excluded_subjects(legal_entity):
     )
     held = set(holds.values_list("subject_hash", flat=True))
     subjects = list(
-        DataSubject.objects.filter(
-            Q(pk__in=_protected_subjects()) | Q(personal_number_hash__in=held)
-        )
+        DataSubject.objects.filter(Q(pk__in=open_here) | Q(personal_number_hash__in=held))
     )
     known = {subject.personal_number_hash for subject in subjects}
     # A hold may name a person the portal has no record of: look them up by hash alone.

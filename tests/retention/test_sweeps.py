@@ -422,3 +422,17 @@ def test_data_subjects_and_requests_are_never_deleted(alice, elnat):
     run()
     assert DataSubject.objects.filter(pk=alice.pk).exists()
     assert RightsRequest.objects.filter(subject=alice).count() == 1
+
+
+def test_an_open_request_protects_the_person_throughout_the_organisation_only(
+    fake_systems, alice, bob, elnat, varme
+):
+    from datamap.models import LegalEntity
+
+    calls, keys_of = fake_systems
+    keys_of[alice.personal_number_hash] = {"camera-footage": ["cam-a"]}
+    keys_of[bob.personal_number_hash] = {"camera-footage": ["cam-b"]}
+    file_request(alice, varme, level=IdentityLevel.HIGH)  # another Kalmar company
+    file_request(bob, LegalEntity.objects.get(slug="landskrona-energi"), level=IdentityLevel.HIGH)
+    run(today=dt.date(2026, 11, 22))
+    assert {call[0]: call for call in calls}["camera-footage"][3] == {"cam-a"}
