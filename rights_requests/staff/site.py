@@ -79,6 +79,12 @@ class StaffAdminSite(OTPAdminSite):
                 {"site": self},
                 name="fulfilment_rectify",
             ),
+            path(
+                "fulfilment/<int:object_id>/restriction/",
+                self.admin_view(fulfilment_views.restriction_page),
+                {"site": self},
+                name="fulfilment_restriction",
+            ),
         ]
         return urls + super().get_urls()
 
