@@ -113,3 +113,66 @@ def rectify(http_request, object_id, site):
         "opts": RightsRequest._meta,
     }
     return TemplateResponse(http_request, "fulfilment/rectify.html", context)
+
+
+# --- Restriction: the rows restricted, the notice, the lift (Art. 18(3)) ---------------------
+
+
+class LiftForm(forms.Form):
+    notice_sent = forms.DateTimeField(
+        label=gettext_lazy("The customer was told on (if not through the portal)"),
+        required=False,
+        help_text=gettext_lazy(
+            "For example the date of a letter. Leave empty to send the notice now."
+        ),
+    )
+
+
+def restriction_page(http_request, object_id, site):
+    """Restrict now, send the notice, or lift: whichever the request's state allows."""
+    from . import restriction
+
+    model_admin = _request_admin(site)
+    obj = model_admin.get_queryset(http_request).filter(pk=object_id).first()
+    if obj is None or obj.right not in (Right.RESTRICTION, Right.OBJECTION, Right.RECTIFICATION):
+        raise Http404("No such request.")
+    if http_request.method == "POST":
+        if not model_admin.has_change_permission(http_request, obj):
+            raise PermissionDenied
+        step = http_request.POST.get("step")
+        try:
+            if step == "restrict":
+                restriction.restrict(obj.pk, by=http_request.user)
+                messages.success(http_request, _("The data are restricted in every system."))
+            elif step == "notify":
+                restriction.notify_lift(obj.pk, by=http_request.user)
+                messages.success(http_request, _("The customer has been told."))
+            elif step == "lift":
+                form = LiftForm(http_request.POST)
+                sent = form.cleaned_data["notice_sent"] if form.is_valid() else None
+                restriction.lift(obj.pk, notice_sent=sent, by=http_request.user)
+                messages.success(http_request, _("The restriction is lifted in every system."))
+        except (ConnectorError, ValueError, workflow.TransitionNotAllowed) as exc:
+            messages.error(http_request, _("Not done: %(error)s") % {"error": exc})
+        return HttpResponseRedirect(http_request.path)
+    if not model_admin.has_view_permission(http_request, obj):
+        raise PermissionDenied
+    events = list(
+        obj.events.filter(kind__in=(restriction.APPLIED, restriction.NOTIFIED, restriction.LIFTED))
+        .order_by("seq")
+        .values("kind", "created_at", "actor_label", "data")
+    )
+    restricted = restriction.is_restricted(obj)
+    notified = restricted and events and events[-1]["kind"] == restriction.NOTIFIED
+    context = {
+        **site.each_context(http_request),
+        "title": _("Restriction of request %(reference)s") % {"reference": obj.reference},
+        "request_obj": obj,
+        "events": events,
+        "restricted": restricted,
+        "notified": notified,
+        "lift_form": LiftForm(),
+        "notice_text": restriction.lift_notice_text(obj),
+        "opts": RightsRequest._meta,
+    }
+    return TemplateResponse(http_request, "fulfilment/restriction.html", context)

@@ -115,3 +115,40 @@ def test_other_customers_rows_stay_unrestricted(customer, file, cis):
     restriction.restrict(file(alice, ELNAT, Right.RESTRICTION).pk)
     assert restricted_invoices(cis) == 13
     assert democis.counts()["invoices"] == 26
+
+
+def test_the_staff_page_restricts_notifies_and_lifts_in_that_order(customer, file, cis, entity):
+    from django.urls import reverse
+
+    from rights_requests import roles
+    from tests.staff.conftest import make_staff, verified_client
+
+    alice = customer([ELNAT])
+    request = file(alice, ELNAT, Right.RESTRICTION)
+    client = verified_client(make_staff("eva", roles.CUSTOMER_SERVICE, entities=[entity(ELNAT)]))
+    url = reverse("admin:fulfilment_restriction", args=[request.pk])
+
+    assert client.get(url).status_code == 200
+    client.post(url, {"step": "restrict"})
+    assert restricted_invoices(cis) == 13
+    client.post(url, {"step": "lift"})  # refused: the customer has not been told
+    assert restricted_invoices(cis) == 13
+    page = client.get(url)
+    assert "begränsning" in page.content.decode()  # the notice, in the customer's language
+    client.post(url, {"step": "notify"})
+    client.post(url, {"step": "lift"})
+    assert restricted_invoices(cis) == 0
+
+
+def test_staff_of_another_company_cannot_reach_the_restriction_page(customer, file, landskrona):
+    from django.urls import reverse
+
+    from rights_requests import roles
+    from tests.staff.conftest import make_staff, verified_client
+
+    request = file(customer([ELNAT]), ELNAT, Right.RESTRICTION)
+    client = verified_client(make_staff("lars", roles.CUSTOMER_SERVICE, organisations=[landskrona]))
+    url = reverse("admin:fulfilment_restriction", args=[request.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"step": "restrict"}).status_code == 404
+    assert events(request, "restriction.") == []
