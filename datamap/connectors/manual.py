@@ -71,7 +71,6 @@ class ManualConnector(Connector):
                     due_on=self._due_on(),
                     assigned_to=getattr(self.request, "assignee", None),
                 )
-                task._created = True
         return task
 
     def _report(self, subject, category: str, action: str, *, details=None) -> ConnectorResult:

@@ -121,3 +121,32 @@ def test_staff_without_a_membership_cannot_act_on_tasks(erasure, elnat, landskro
         {"action": "mark_done_action", "_selected_action": [task.pk]},
     )
     assert ManualTask.objects.get().done_at is None
+
+
+def test_the_task_list_needs_the_same_queries_for_many_tasks(
+    make_subject, elnat, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = make_staff("eva", roles.CUSTOMER_SERVICE, entities=[elnat])
+    client = verified_client(staff)
+    url = reverse("admin:datamap_manualtask_changelist")
+
+    def file_tasks(n):
+        for _ in range(n):
+            request = file_request(
+                make_subject(), elnat, right=Right.ERASURE, level=IdentityLevel.HIGH
+            )
+            connector(elnat, "marketing-tool", request=request).erase(
+                request.subject, "subscriptions"
+            )
+
+    file_tasks(1)
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    file_tasks(5)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(url)
+    assert page.context["cl"].result_count == 6
