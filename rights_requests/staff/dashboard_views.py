@@ -65,10 +65,16 @@ def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | Non
 
 
 def dashboard(request, site):
+    from rights_requests.reminders import extension_proposals
+
     _require_dashboard(request)
+    on = selectors.today()
     context = {
         **site.each_context(request),
-        **dashboard_context(request.user, on=selectors.today()),
+        **dashboard_context(request.user, on=on),
+        # More open requests than the team answers in a month: extensions proposed with
+        # the notice drafted; staff decide (rights_requests/reminders.py).
+        "extension_proposals": extension_proposals(request.user, on=on),
         "title": _("DPO dashboard"),
     }
     return TemplateResponse(request, "staff/dashboard.html", context)
