@@ -35,16 +35,43 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(LegalEntity)
 class LegalEntityAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "organisation", "org_number", "base_months", "max_extended_months",
-        "identity_wait_pauses_clock", "extend_over_eves",
+        "name",
+        "organisation",
+        "org_number",
+        "base_months",
+        "max_extended_months",
+        "identity_wait_pauses_clock",
+        "extend_over_eves",
     ]
     list_filter = ["organisation"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["organisation", "name", "slug", "org_number", "address", "email", "phone",
-                           "dpo_email"]}),
-        ("Deadline policy", {"fields": ["base_months", "max_extended_months",
-                                         "identity_wait_pauses_clock", "extend_over_eves"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "name",
+                    "slug",
+                    "org_number",
+                    "address",
+                    "email",
+                    "phone",
+                    "dpo_email",
+                ]
+            },
+        ),
+        (
+            "Deadline policy",
+            {
+                "fields": [
+                    "base_months",
+                    "max_extended_months",
+                    "identity_wait_pauses_clock",
+                    "extend_over_eves",
+                ]
+            },
+        ),
     ]
 
 
@@ -101,7 +128,9 @@ class ManualTaskForm(forms.ModelForm):
     mark_done = forms.BooleanField(
         label=_("Done"),
         required=False,
-        help_text=_("Tick when the step is carried out in the system; say what you did in the note."),
+        help_text=_(
+            "Tick when the step is carried out in the system; say what you did in the note."
+        ),
     )
 
     class Meta:
@@ -124,12 +153,32 @@ class ManualTaskAdmin(admin.ModelAdmin):
     list_filter = [ManualTaskOpenFilter, "system", "action"]
     list_select_related = ["system", "legal_entity", "request", "assigned_to"]
     readonly_fields = [
-        "system", "legal_entity", "request", "category", "action", "instructions", "details",
-        "created_at", "done_at", "done_by",
+        "system",
+        "legal_entity",
+        "request",
+        "category",
+        "action",
+        "instructions",
+        "details",
+        "created_at",
+        "done_at",
+        "done_by",
     ]
     fields = [
-        "system", "legal_entity", "request", "category", "action", "instructions", "details",
-        "assigned_to", "due_on", "note", "mark_done", "created_at", "done_at", "done_by",
+        "system",
+        "legal_entity",
+        "request",
+        "category",
+        "action",
+        "instructions",
+        "details",
+        "assigned_to",
+        "due_on",
+        "note",
+        "mark_done",
+        "created_at",
+        "done_at",
+        "done_by",
     ]
     actions = ["mark_done_action"]
 

@@ -37,7 +37,9 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     website = models.URLField(_("website"), blank=True)
     customer_service_email = models.EmailField(_("customer service e-mail"), blank=True)
-    customer_service_phone = models.CharField(_("customer service phone"), max_length=40, blank=True)
+    customer_service_phone = models.CharField(
+        _("customer service phone"), max_length=40, blank=True
+    )
     dpo_email = models.EmailField(_("DPO e-mail"))
     dpo_phone = models.CharField(_("DPO phone"), max_length=60, blank=True)
     extract_email = models.EmailField(_("e-mail for register extract requests"), blank=True)
@@ -62,7 +64,11 @@ class Organisation(models.Model):
 
     @property
     def handling_time(self) -> str:
-        return self.handling_time_en if (get_language() or "sv").startswith("en") else self.handling_time_sv
+        return (
+            self.handling_time_en
+            if (get_language() or "sv").startswith("en")
+            else self.handling_time_sv
+        )
 
 
 class LegalEntity(models.Model):
@@ -95,7 +101,9 @@ class LegalEntity(models.Model):
     extend_over_eves = models.BooleanField(
         _("midsummer, Christmas and New Year's Eve count as non-working"),
         default=False,
-        help_text=_("Off by default: the EU rule gives the earlier, safe date (legal-rules.md R5)."),
+        help_text=_(
+            "Off by default: the EU rule gives the earlier, safe date (legal-rules.md R5)."
+        ),
     )
 
     class Meta:
@@ -259,7 +267,11 @@ class StaffMembership(models.Model):
     )
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     legal_entity = models.ForeignKey(
-        LegalEntity, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        LegalEntity,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text=_("Empty: every company of the organisation."),
     )
 
@@ -314,11 +326,17 @@ class ManualTask(models.Model):
         EXPIRE = "expire", _("Delete data whose retention period has ended")
 
     request = models.ForeignKey(
-        "rights_requests.RightsRequest", null=True, blank=True, on_delete=models.PROTECT,
+        "rights_requests.RightsRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="manual_tasks",
     )
     subject = models.ForeignKey(
-        "rights_requests.DataSubject", null=True, blank=True, on_delete=models.PROTECT,
+        "rights_requests.DataSubject",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="manual_tasks",
     )
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
@@ -328,15 +346,24 @@ class ManualTask(models.Model):
     instructions = models.TextField(_("what to do"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     assigned_to = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("assigned to"),
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     done_at = models.DateTimeField(_("done"), null=True, blank=True, editable=False)
     done_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        editable=False, verbose_name=_("done by"),
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("done by"),
     )
     note = models.TextField(_("note"), blank=True)
 
@@ -346,7 +373,8 @@ class ManualTask(models.Model):
         ordering = ["done_at", "due_on", "id"]
         indexes = [
             models.Index(
-                fields=["legal_entity", "due_on"], name="manual_task_open_idx",
+                fields=["legal_entity", "due_on"],
+                name="manual_task_open_idx",
                 condition=models.Q(done_at__isnull=True),
             )
         ]
