@@ -10,7 +10,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The staff admin (second factor required; rights_requests/staff/site.py) lives at one
-    # address in every language, so that /admin/ is the only path the CSP exemption covers.
+    # address in every language, under the same strict CSP as the portal.
     path("admin/", admin.site.urls),
     # The REST API for other systems and signed-in customers (rights_requests/api/).
     path("api/v1/", include("rights_requests.api.urls")),
