@@ -131,3 +131,22 @@ def test_the_page_speaks_swedish_by_default(client, alice):
     assert "<h1>Dina samtycken</h1>" in page
     assert "Återkalla samtycke" in page and "Ge samtycke" in page
     assert "Du gav ditt samtycke den" in page
+
+
+def test_a_new_text_version_is_pointed_out_to_someone_who_consented_to_the_old(client, alice):
+    from consent.models import ConsentPurpose, ConsentText
+
+    services.grant(alice, "ke-newsletter", channel=ConsentRecord.Channel.PORTAL)
+    ConsentText.objects.create(
+        purpose=ConsentPurpose.objects.get(code="ke-newsletter"),
+        version=2,
+        text_sv="Ny text om nyhetsbrevet.",
+        text_en="New text about the newsletter.",
+    )
+    sign_in(client, alice.personal_number)
+    page = client.get("/en" + URL).content.decode()
+    assert "New text about the newsletter." in page
+    assert "You consented to version 1 of this text. The text above is version 2." in page
+    client.post(URL, {"purpose": "ke-newsletter", "action": "withdraw"})
+    client.post(URL, {"purpose": "ke-newsletter", "action": "grant"})
+    assert services.current_consents(alice)["ke-newsletter"].text_version == 2
