@@ -136,6 +136,14 @@ def current_consents(person, *, organisation=None) -> dict[str, ConsentState]:
     return states
 
 
+def ledger(person, *, organisation=None):
+    """Return every ledger record of the person, oldest first (for the register extract, Art. 15)."""
+    records = ConsentRecord.objects.filter(subject_hash=subject_hash_of(person))
+    if organisation is not None:
+        records = records.filter(purpose__organisation=organisation)
+    return records.select_related("purpose", "text").order_by("at", "id")
+
+
 def current_text(purpose: ConsentPurpose, *, at=None) -> ConsentText | None:
     """Return the text version valid at `at` (now by default)."""
     at = at or timezone.now()

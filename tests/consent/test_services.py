@@ -237,3 +237,12 @@ def test_the_state_is_always_the_latest_record_by_time_then_id(alice, actions):
         written.append((at, call(alice, code, channel=PORTAL, at=at).pk, action))
     latest = max(written)
     assert services.current_consents(alice)[code].granted == (latest[2] == "grant")
+
+
+def test_the_ledger_of_a_person_lists_their_records_oldest_first(alice, bob, landskrona):
+    first = services.grant(alice, "ke-newsletter", channel=PORTAL)
+    second = services.withdraw(alice, "ke-newsletter", channel=PORTAL)
+    services.grant(bob, "ke-newsletter", channel=PORTAL)
+    other = services.grant(alice, "le-newsletter", channel=PORTAL)
+    assert list(services.ledger(alice)) == [first, second, other]
+    assert list(services.ledger(alice, organisation=landskrona)) == [other]
