@@ -37,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext
 
 from identity.levels import IdentityLevel, satisfies
@@ -86,6 +87,7 @@ def language_of(subject) -> str:
 class Cell:
     text: str
     num: bool = False
+    time: bool = False
 
 
 def json_default(value):
@@ -96,6 +98,18 @@ def json_default(value):
     if isinstance(value, Decimal):
         return str(value)
     return str(value)
+
+
+# One encoder for every row: json.dumps with arguments builds a new encoder per call.
+JSON_ROW = json.JSONEncoder(default=json_default, ensure_ascii=False)
+
+
+PRIMITIVE = (str, int, float, bool, type(None))
+
+
+def jsonable(value):
+    """The value as JSON has it: text, numbers and null as they are; the rest as `plain`."""
+    return value if type(value) in PRIMITIVE else plain(value)
 
 
 def plain(value) -> str:
@@ -123,7 +137,7 @@ def cell(value, lang: str) -> Cell:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(STOCKHOLM)
-        return Cell(value.strftime("%Y-%m-%d %H:%M"))
+        return Cell(value.strftime("%Y-%m-%d %H:%M"), time=True)
     if isinstance(value, datetime.date):
         return Cell(value.isoformat())
     if isinstance(value, int | float | Decimal):
@@ -146,15 +160,17 @@ def _as_datetime(value) -> datetime.datetime | None:
 
 
 class MonthlySummary:
-    """Count and total per month (Swedish time) and per series key, fed one row at a time.
+    """Totals per month (Swedish time) and per series key, fed one row at a time.
 
     The series key is every text column but the time column (a metering point, say); the
     totals are over the number columns (kWh). Memory grows with months, not with rows.
+    The pages show, per key and number column, a table of years by months.
     """
 
     def __init__(self, time_field: str, key_fields: list[str], value_fields: list[str]):
         self.time_field, self.key_fields, self.value_fields = time_field, key_fields, value_fields
         self.groups: dict[tuple, list] = {}
+        self._month: tuple | None = None  # (start, end, (year, month)) of the last row's month
 
     @classmethod
     def for_row(cls, row: dict) -> MonthlySummary | None:
@@ -172,42 +188,80 @@ class MonthlySummary:
         ]
         return cls(time_field, keys, values)
 
+    def _month_of(self, moment: datetime.datetime) -> tuple[int, int]:
+        month = self._month
+        if month is None or not (month[0] <= moment < month[1]):
+            local = moment.astimezone(STOCKHOLM)
+            start = datetime.datetime(local.year, local.month, 1, tzinfo=STOCKHOLM)
+            end = datetime.datetime(
+                local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=STOCKHOLM
+            )
+            month = self._month = (start, end, (local.year, local.month))
+        return month[2]
+
     def add(self, row: dict) -> None:
-        moment = _as_datetime(row.get(self.time_field))
-        if moment is None:
-            return
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(STOCKHOLM)
-        group = (*(row.get(k) for k in self.key_fields), moment.strftime("%Y-%m"))
+        moment = row.get(self.time_field)
+        if not isinstance(moment, datetime.datetime):
+            moment = _as_datetime(moment)
+            if moment is None:
+                return
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=STOCKHOLM)
+        group = (*(row.get(k) for k in self.key_fields), self._month_of(moment))
         entry = self.groups.get(group)
         if entry is None:
-            entry = self.groups[group] = [0, [Decimal(0)] * len(self.value_fields), moment, moment]
+            entry = self.groups[group] = [0, [Decimal(0)] * len(self.value_fields)]
         entry[0] += 1
         sums = entry[1]
         for i, name in enumerate(self.value_fields):
             value = row.get(name)
             if value is not None:
                 sums[i] += value if isinstance(value, Decimal) else Decimal(str(value))
-        entry[2] = min(entry[2], moment)
-        entry[3] = max(entry[3], moment)
 
-    def table(self, descriptions: dict[str, str], lang: str) -> dict:
+    def tables(self, descriptions: dict[str, str], lang: str) -> list[dict]:
+        """One table per series key and number column: a row per year, a column per month."""
         labels = texts.LABELS
-        columns = [descriptions.get(k, k) for k in self.key_fields] + [str(labels["month"])]
-        columns += [
-            f"{descriptions.get(v, v)}, {str(labels['total']).lower()}" for v in self.value_fields
-        ]
-        columns += [str(labels["values"]), str(labels["first"]), str(labels["last"])]
-        rows = []
-        for group in sorted(
-            self.groups, key=lambda g: tuple("" if x is None else str(x) for x in g)
-        ):
-            count, sums, first, last = self.groups[group]
-            row = [cell(x, lang) for x in group[:-1]] + [Cell(group[-1])]
-            row += [cell(s.quantize(Decimal("0.001")), lang) for s in sums]
-            row += [Cell(str(count), num=True), cell(first, lang), cell(last, lang)]
-            rows.append(row)
-        return {"columns": columns, "rows": rows}
+        months = [str(MONTHS_3[m]) for m in range(1, 13)]
+        series: dict[tuple, dict[int, dict[int, list]]] = {}
+        for group, (count, sums) in self.groups.items():
+            *key, (year, month) = group
+            series.setdefault(tuple(key), {}).setdefault(year, {})[month] = [count, sums]
+        tables = []
+        for key in sorted(series, key=lambda k: tuple("" if x is None else str(x) for x in k)):
+            years = series[key]
+            for index, name in enumerate(self.value_fields):
+                rows = []
+                for year in sorted(years):
+                    by_month = years[year]
+                    row = [Cell(str(year))]
+                    total, count = Decimal(0), 0
+                    for month in range(1, 13):
+                        if month in by_month:
+                            value = by_month[month][1][index]
+                            total += value
+                            count += by_month[month][0]
+                            row.append(cell(value.quantize(Decimal("0.1")), lang))
+                        else:
+                            row.append(Cell(""))
+                    row += [cell(total.quantize(Decimal("0.1")), lang), Cell(str(count), num=True)]
+                    rows.append(row)
+                caption = ", ".join(
+                    f"{descriptions.get(k, k)} {v}"
+                    for k, v in zip(self.key_fields, key, strict=True)
+                )
+                tables.append(
+                    {
+                        "caption": f"{caption}: {descriptions.get(name, name)}".lstrip(": "),
+                        "columns": [
+                            str(labels["year"]),
+                            *months,
+                            str(labels["total"]),
+                            str(labels["values"]),
+                        ],
+                        "rows": rows,
+                    }
+                )
+        return tables
 
 
 # --- Gathering -------------------------------------------------------------------------------
@@ -224,7 +278,7 @@ class Block:
     columns: list[str] = dataclasses.field(default_factory=list)
     rows: list[list[Cell]] = dataclasses.field(default_factory=list)
     row_count: int = 0
-    summary: dict | None = None
+    summaries: list[dict] = dataclasses.field(default_factory=list)
     pending: bool = False
     csv_name: str = ""
 
@@ -250,6 +304,10 @@ class Section:
     def row_count(self) -> int:
         return sum(b.row_count for b in self.blocks)
 
+    @property
+    def pending(self) -> bool:
+        return any(b.pending for b in self.blocks)
+
 
 @dataclasses.dataclass
 class Gathered:
@@ -258,6 +316,7 @@ class Gathered:
     attachments: list[pdf.FileAttachment]
     transfers: list[dict]
     legend_bases: list[tuple[str, str]]
+    recipients: list[dict] = dataclasses.field(default_factory=list)
 
 
 def _localised(obj, field: str, lang: str) -> str:
@@ -290,9 +349,10 @@ def write_block_rows(
             names += extra
             writer.writerow(names)
             header_written = True
-        writer.writerow([plain(row.get(n)) for n in names])
+        values = [jsonable(row.get(n)) for n in names]
+        writer.writerow(values)
         json_file.write(("," if block.row_count else "") + "\n    ")
-        json_file.write(json.dumps(row, default=json_default, ensure_ascii=False))
+        json_file.write(JSON_ROW.encode(values))
         block.row_count += 1
         if summary is None:
             kept.append(row)
@@ -306,10 +366,11 @@ def write_block_rows(
             summary.add(row)
     if not header_written and names:
         writer.writerow(names)
+    json_file.write(f'], "columns": {JSON_ROW.encode(names)}')
     descriptions = dict(block.fields)
     block.columns = [descriptions.get(n) or n for n in names]
     if summary is not None:
-        block.summary = summary.table(descriptions, lang)
+        block.summaries = summary.tables(descriptions, lang)
     else:
         block.rows = [[cell(row.get(n), lang) for n in names] for row in kept]
 
@@ -321,6 +382,7 @@ def _ropa(entity, lang: str):
     info: dict[str, dict] = {}
     bases: dict[str, str] = {}
     transfers: dict[str, dict] = {}
+    everyone: dict[str, dict] = {}
     activities = (
         ProcessingActivity.objects.filter(legal_entity=entity)
         .select_related("purpose", "legal_basis")
@@ -341,6 +403,7 @@ def _ropa(entity, lang: str):
             for r in activity.recipients.all()
         ]
         for r in recipients:
+            everyone.setdefault(r["name"], r)
             if r["outside_eea"]:
                 transfers[r["name"]] = r
         for category in activity.categories.all():
@@ -362,7 +425,7 @@ def _ropa(entity, lang: str):
                 if text and text not in entry[key]:
                     entry[key].append(text)
     legend_bases = sorted(bases.items())
-    return info, legend_bases, list(transfers.values())
+    return info, legend_bases, list(transfers.values()), list(everyone.values())
 
 
 def _retention_decisions(subject, entity) -> dict:
@@ -394,9 +457,9 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
         from datamap.connectors import connectors_for
 
         connectors = connectors_for(entity, request=request)
-    ropa, legend_bases, transfers = _ropa(entity, lang)
+    ropa, legend_bases, transfers, recipients = _ropa(entity, lang)
     decisions = _retention_decisions(subject, entity)
-    categories = {c.code: c for c in DataCategory.objects.all()}
+    categories = {c.code: c for c in DataCategory.objects.order_by("pk")}
     sections: dict[str, Section] = {}
     attachments: list[pdf.FileAttachment] = []
     seen_categories: set[str] = set(ropa)
@@ -439,7 +502,7 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                         lang=lang,
                         summarise=code in SERIES_CATEGORIES,
                     )
-                json_file.write("]}")
+                json_file.write("}")
                 if block.row_count == 0 and not block.pending:
                     csv_path.unlink()
                     continue
@@ -465,7 +528,9 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
             seen_categories - set(sections), key=lambda c: _category_order(c, categories)
         )
     ]
-    return Gathered(ordered, empty, attachments, transfers, legend_bases)
+    used = {r["name"] for section in ordered for r in section.recipients}
+    recipients = sorted((r for r in recipients if r["name"] in used), key=lambda r: r["name"])
+    return Gathered(ordered, empty, attachments, transfers, legend_bases, recipients)
 
 
 def _category_order(code: str, categories: dict) -> tuple:
@@ -561,6 +626,7 @@ def render_html(request: RightsRequest, gathered: Gathered, *, lang: str, delive
         "sources_intro": str(texts.SOURCES_INTRO),
         "automated_intro": str(texts.AUTOMATED_INTRO),
         "transfers": gathered.transfers,
+        "recipients": gathered.recipients,
         "transfers_intro": str(texts.TRANSFERS_INTRO),
         "no_transfers": str(texts.NO_TRANSFERS),
         "legend_general": [(str(a), str(b)) for a, b in texts.LEGEND_GENERAL] + codes,

@@ -36,6 +36,7 @@ LABELS = {
     "rows": _("Rows"),
     "summary_per_month": _("Summary per month"),
     "month": _("Month"),
+    "year": _("Year"),
     "values": _("Number of values"),
     "total": _("Total"),
     "first": _("From"),
@@ -56,6 +57,8 @@ LABELS = {
     "category": _("Category"),
     "safeguards": _("Safeguards"),
     "none": _("None"),
+    "gathered_by_hand": _("gathered by hand"),
+    "fields_heading": _("Fields in the tables and attachments"),
 }
 
 COVER = {

@@ -32,11 +32,11 @@ from rights_requests.models import Artifact, RightsRequest
 
 from . import extract_texts as texts
 from .extract import (
+    JSON_ROW,
     DeliveryNotPossible,
     existing_artifact,
-    json_default,
+    jsonable,
     language_of,
-    plain,
     safe_name,
     store_artifact,
 )
@@ -159,9 +159,10 @@ def _write_rows(source: ExportSource, names: list[str], csv_member, json_tmp) ->
             names += [k for k in row if k not in names]
             writer.writerow(names)
             header = True
-        writer.writerow([plain(row.get(n)) for n in names])
+        values = [jsonable(row.get(n)) for n in names]
+        writer.writerow(values)
         json_text.write(("," if count else "") + "\n  ")
-        json_text.write(json.dumps(row, default=json_default, ensure_ascii=False))
+        json_text.write(JSON_ROW.encode(dict(zip(names, values, strict=True))))
         count += 1
     if not header:
         writer.writerow(names)
