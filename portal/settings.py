@@ -349,6 +349,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Domain settings.
+# Build the register extract and the portability export, and carry out an objection, as
+# soon as a request's identity suffices (rights_requests.workflow._queue_fulfilment).
+DSR_FULFIL_ON_START = env_bool("DSR_FULFIL_ON_START", True)
 DSR_DUE_SOON_DAYS = int(env("DSR_DUE_SOON_DAYS", "7"))
 DSR_INTERNAL_TARGET_WORKING_DAYS = int(env("DSR_INTERNAL_TARGET_WORKING_DAYS", "10"))
 # EDPB-GL §159: a pause counts only if the identity question went out "without undue
