@@ -14,3 +14,8 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# The extract, export and objection start by themselves when a request's identity
+# suffices (rights_requests.workflow._queue_fulfilment). With eager tasks that would
+# render a PDF inside every workflow test; the tests of that step turn it on.
+DSR_FULFIL_ON_START = False

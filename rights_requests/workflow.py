@@ -220,6 +220,28 @@ def _queue_notice(request: RightsRequest, kind: str, cause: RequestEvent) -> Non
     outbox.enqueue_notice(request, kind, cause_seq=cause.seq)
 
 
+def _queue_fulfilment(request: RightsRequest) -> None:
+    """Start the work that needs no staff judgement as soon as identity suffices.
+
+    The register extract (Art. 15(3)) and the portability export (Art. 20) are built at
+    once, and an objection is carried out at once: to direct marketing it is absolute
+    (Art. 21(3)), any other restricts the processing while staff assess it (Art. 18(1)(d)).
+    Erasure, rectification and restriction wait for staff, who start them from the
+    request page. Recorded in the outbox in this transaction; off in the test settings
+    (DSR_FULFIL_ON_START) except for the tests of this step.
+    """
+    if not getattr(settings, "DSR_FULFIL_ON_START", True):
+        return
+    from . import outbox
+
+    if request.right == Right.ACCESS:
+        outbox.enqueue_extract(request)
+    elif request.right == Right.PORTABILITY:
+        outbox.enqueue_export(request)
+    elif request.right == Right.OBJECTION:
+        outbox.enqueue_fulfilment(request, "objection.carry_out")
+
+
 def _move(
     request: RightsRequest,
     to_status: str,
@@ -249,6 +271,11 @@ def _move(
     )
     if notice:
         _queue_notice(request, notice, event)
+    if to_status == Status.IN_PROGRESS and from_status in (
+        Status.RECEIVED,
+        Status.AWAITING_IDENTITY,
+    ):
+        _queue_fulfilment(request)
     return request
 
 

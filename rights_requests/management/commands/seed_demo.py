@@ -31,6 +31,7 @@ from rights_requests.models import (
     Channel,
     DataSubject,
     ExtensionReason,
+    Outbox,
     Outcome,
     Right,
     RightsRequest,
@@ -350,6 +351,7 @@ class Command(BaseCommand):
     def seed_history(self, count: int, staff):
         """Closed requests of fictitious customers over the last year, for the dashboard."""
         rng = random.Random(2026)
+        history = []
         entity_slugs = list(self.entities)
         rights = [choice.value for choice in Right]
         handlers = [staff["kundtjanst.kalmar"], staff["kundtjanst.landskrona"]]
@@ -376,6 +378,7 @@ class Command(BaseCommand):
                 level=IdentityLevel.HIGH,
                 method=VerificationMethod.EID,
             )
+            history.append(request.pk)
             handler = next(
                 (user for user in handlers if entity.pk in (roles.entity_ids(user) or {entity.pk})),
                 handlers[0],
@@ -410,6 +413,12 @@ class Command(BaseCommand):
                     by=handler,
                     now=self.ago(days_ago - closed_after),
                 )
+        # These requests were closed long before the demo starts: their extracts and
+        # exports would have expired and their connector work been done. Mark that work
+        # done rather than have the worker build a hundred PDFs nobody can download.
+        Outbox.objects.filter(request_id__in=history).exclude(kind=Outbox.Kind.NOTICE).update(
+            status=Outbox.State.DONE, done_at=timezone.now(), last_error="demo history"
+        )
 
     # --- The demo customer information system ------------------------------------------
 
