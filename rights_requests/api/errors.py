@@ -14,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from datamap import pii
+
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -90,6 +92,13 @@ def exception_handler(exc, context):
         code = codes if isinstance(codes, str) else "error"
         message = force_str(exc.detail) if hasattr(exc, "detail") else force_str(exc)
         fields = {}
+    # Error messages may quote the input ('"x" is not a valid choice'); a personal
+    # number sent in the wrong field is never echoed back.
+    message = pii.mask_personal_numbers(message)
+    fields = {
+        pii.mask_personal_numbers(name): [pii.mask_personal_numbers(text) for text in texts]
+        for name, texts in fields.items()
+    }
     response.data = error_body(code, message, fields)
     return response
 

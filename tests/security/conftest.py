@@ -14,7 +14,13 @@ from identity.levels import IdentityLevel
 from identity.models import ApiClient
 from rights_requests import roles, workflow
 from rights_requests.models import Artifact, Message
-from tests.api.conftest import sign_in_customer, system_client
+from tests.api.conftest import (  # noqa: F401 - fixtures shared with the API tests
+    _fresh_throttles,
+    elnat_api,
+    elnat_system,
+    sign_in_customer,
+    system_client,
+)
 from tests.rights_requests.factories import file_request
 from tests.staff.conftest import make_staff, verified_client
 
