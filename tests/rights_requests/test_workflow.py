@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import translation
 
 from datamap.models import LegalEntity
 from identity.levels import IdentityLevel, VerificationMethod
@@ -257,7 +258,11 @@ def test_extension_at_landskrona_is_capped_at_two_months(make_subject):
 def test_extension_notice_after_the_one_month_date_is_refused(make_subject, elnat):
     request = file_request(make_subject(), elnat, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH)
     assert request.notice_by == dt.date(2026, 11, 2)
-    with pytest.raises(TransitionNotAllowed, match="can no longer be extended"):
+    with translation.override("en"), pytest.raises(TransitionNotAllowed, match="can no longer be extended"):
+        workflow.request_extend(
+            request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Late.", now=stockholm(2026, 11, 3, 0, 1)
+        )
+    with translation.override("sv"), pytest.raises(TransitionNotAllowed, match="kan inte längre förlängas"):
         workflow.request_extend(
             request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Late.", now=stockholm(2026, 11, 3, 0, 1)
         )
@@ -309,14 +314,19 @@ def test_partial_grant_and_refusal_need_reasons(make_subject, elnat):
 
 
 @pytest.mark.django_db
-def test_the_refusal_notice_names_imy_and_the_courts(make_subject, elnat, django_capture_on_commit_callbacks):
-    request = request_in(Status.IN_PROGRESS, make_subject(email="alice@example.org"), elnat)
+@pytest.mark.parametrize(("language", "court"), [("en", "court"), ("sv", "domstol")])
+def test_the_refusal_notice_names_imy_and_the_courts(
+    make_subject, elnat, django_capture_on_commit_callbacks, language, court
+):
+    subject = make_subject(email="alice@example.org", preferred_language=language)
+    request = request_in(Status.IN_PROGRESS, subject, elnat)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.request_refuse(request, reasons="Manifestly excessive: the fifth identical request this week.")
     (message,) = mail.outbox
     assert request.reference in message.subject
-    assert "IMY" in message.body and "court" in message.body
+    assert "IMY" in message.body, message.body
+    assert court in message.body, message.body
     assert "fifth identical request" in message.body
 
 
@@ -337,7 +347,7 @@ def test_notices_are_sent_only_after_commit(make_subject, elnat, django_capture_
 
 @pytest.mark.django_db
 def test_receipt_notice_states_received_and_answer_dates(make_subject, elnat, django_capture_on_commit_callbacks):
-    subject = make_subject()
+    subject = make_subject(preferred_language="en")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         request = file_request(subject, elnat, level=IdentityLevel.HIGH)
