@@ -107,8 +107,18 @@ JSON_ROW = json.JSONEncoder(default=json_default, ensure_ascii=False)
 PRIMITIVE = (str, int, float, bool, type(None))
 
 
+_AS_TEXT = {
+    datetime.datetime: datetime.datetime.isoformat,
+    datetime.date: datetime.date.isoformat,
+    Decimal: str,
+}
+
+
 def jsonable(value):
     """The value as JSON has it: text, numbers and null as they are; the rest as `plain`."""
+    convert = _AS_TEXT.get(type(value))
+    if convert is not None:
+        return convert(value)
     return value if type(value) in PRIMITIVE else plain(value)
 
 

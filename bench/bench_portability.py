@@ -1,0 +1,143 @@
+"""Benchmark: the data export (Art. 20) of ten years of hourly readings on two metering points.
+
+    .venv/bin/python bench/bench_portability.py              # SQLite files under var/bench-export
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dsr_bench_export \\
+    CIS_DATABASE_URL=postgres://postgres@127.0.0.1:5432/dsr_bench_export_cis \\
+        .venv/bin/python bench/bench_portability.py
+
+A district-heating customer (a contract: the readings are portable) with 175 200 hourly
+readings. Prints the export's rows per second (wall and CPU), the Python heap's peak
+(tracemalloc) and ru_maxrss; and, where the customer database is PostgreSQL, the rows
+per second of `COPY (SELECT ...) TO STDOUT (FORMAT csv)` of the same rows and the ratio
+(budget: the export at least 0.5x COPY). Exits 1 when the budget is missed.
+"""
+
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_extract import setup_django, subject_for  # noqa: E402
+
+COMPANY = "kalmar-energi-varme"
+RATIO_BUDGET = 0.5
+
+
+def customer():
+    """The benchmark customer (generated once): 10 years x 2 metering points."""
+    from datamap import democis
+
+    query = (
+        "SELECT personal_number, customer_no FROM customers WHERE first_name = 'Test' "
+        "AND company = %s ORDER BY customer_no DESC"
+    )
+    with democis.connection().cursor() as cursor:
+        cursor.execute(query, [COMPANY])
+        row = cursor.fetchone()
+    if row is None:
+        democis.generate(1, years_of_readings=10, points_per_customer=2, company=COMPANY)
+        with democis.connection().cursor() as cursor:
+            cursor.execute(query, [COMPANY])
+            row = cursor.fetchone()
+    return subject_for(row[0]), row[1]
+
+
+def new_request(subject):
+    from datamap.models import LegalEntity
+    from identity.levels import IdentityLevel, VerificationMethod
+    from rights_requests import workflow
+    from rights_requests.models import Right
+
+    entity = LegalEntity.objects.get(slug=COMPANY)
+    submission = workflow.file_submission(
+        subject=subject,
+        organisation=entity.organisation,
+        items=[workflow.RequestItem(entity, Right.PORTABILITY, {})],
+        identity_level=IdentityLevel.HIGH,
+        identity_method=VerificationMethod.EID,
+    )
+    return submission.requests.get()
+
+
+def export_once(subject) -> tuple[float, float, int, int]:
+    """Build one export; return (wall s, CPU s, rows, bytes)."""
+    from rights_requests.fulfilment import portability
+    from rights_requests.models import RequestEvent
+
+    request = new_request(subject)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    artifact = portability.build_export(request.pk)
+    wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    rows = RequestEvent.objects.get(request=request, kind="export.ready").data["rows"]
+    return wall, cpu, rows, artifact.size
+
+
+def copy_rows_per_second(customer_no: str) -> tuple[float, int] | None:
+    """PostgreSQL COPY of the same readings to CSV: (rows/s, rows), or None on SQLite."""
+    from datamap import democis
+
+    conn = democis.connection()
+    if conn.vendor != "postgresql":
+        return None
+    conn.ensure_connection()
+    sql = (
+        "COPY (SELECT metering_point_id, hour, kwh FROM meter_readings WHERE metering_point_id "
+        "IN (SELECT id FROM metering_points WHERE customer_no = '{}') "
+        "ORDER BY metering_point_id, hour) TO STDOUT (FORMAT csv, HEADER)"
+    ).format(customer_no.replace("'", "''"))
+    best = None
+    for _ in range(3):
+        with tempfile.TemporaryFile() as target:
+            started = time.perf_counter()
+            with conn.connection.cursor() as cursor, cursor.copy(sql) as copy:
+                for data in copy:
+                    target.write(data)
+            elapsed = time.perf_counter() - started
+            target.seek(0)
+            rows = sum(1 for _ in target) - 1
+        best = min(best or elapsed, elapsed)
+    return rows / best, rows
+
+
+def main() -> int:
+    setup_django("bench-export")
+    subject, customer_no = customer()
+    export_once(subject)  # warm up
+    runs = [export_once(subject) for _ in range(3)]
+    wall, cpu, rows, size = min(runs)
+    tracemalloc.start()
+    export_once(subject)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rate = rows / wall
+    print(
+        f"export rows={rows} best wall={wall:.2f}s ({rate:,.0f} rows/s) "
+        f"cpu={cpu:.2f}s ({rows / cpu:,.0f} rows/s) zip={size / 2**20:.1f}MB "
+        f"tracemalloc peak={peak / 2**20:.1f}MB "
+        f"ru_maxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}MB",
+        flush=True,
+    )
+    copied = copy_rows_per_second(customer_no)
+    if copied is None:
+        print("COPY comparison: the customer database is not PostgreSQL (set CIS_DATABASE_URL)")
+        return 0
+    copy_rate, copy_rows = copied
+    ratio = rate / copy_rate
+    print(
+        f"COPY to CSV rows={copy_rows} {copy_rate:,.0f} rows/s; export/COPY = {ratio:.2f} "
+        f"(budget >= {RATIO_BUDGET}): {'ok' if ratio >= RATIO_BUDGET else 'BELOW'}",
+        flush=True,
+    )
+    return 0 if ratio >= RATIO_BUDGET else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
+    sys.exit(main())
