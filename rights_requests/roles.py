@@ -42,6 +42,9 @@ _STAFF_PERMS = [
     "rights_requests.view_artifact",
     "datamap.view_organisation",
     "datamap.view_legalentity",
+    # Checklist tasks of the manual connector (systems with no access): staff do them.
+    "datamap.view_manualtask",
+    "datamap.change_manualtask",
 ]
 ROLE_PERMISSIONS = {
     CUSTOMER_SERVICE: _STAFF_PERMS,
@@ -55,11 +58,25 @@ ROLE_PERMISSIONS = {
         "datamap.view_recipient",
         "datamap.view_system",
         "datamap.view_legalbasis",
+        # The DPO keeps the retention rules and legal holds and reads the ledgers.
+        "retention.view_retentionrule",
+        "retention.change_retentionrule",
+        "retention.view_legalhold",
+        "retention.add_legalhold",
+        "retention.change_legalhold",
+        "retention.view_retentionrun",
+        "retention.view_retentionrunline",
+        "consent.view_consentpurpose",
+        "consent.view_consenttext",
+        "consent.view_consentrecord",
+        "consent.view_suppression",
     ],
     # Administrators get every permission of these apps (see ensure_roles).
     ADMINISTRATOR: [
         "app:rights_requests",
         "app:datamap",
+        "app:consent",
+        "app:retention",
         "app:auth",
         "app:otp_totp",
         "app:otp_static",

@@ -27,7 +27,9 @@ def make_staff(username, role, *, organisations=(), entities=(), device=True):
 
 def verified_client(user) -> Client:
     """A client signed in as `user` with their TOTP device verified for the session."""
-    client = Client()
+    client = Client(
+        HTTP_ACCEPT_LANGUAGE="en"
+    )  # the assertions read English; Swedish is tested apart
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     session = client.session
@@ -94,3 +96,15 @@ def requests_everywhere(make_subject, elnat, varme, landskrona_entity):
 
 
 __all__ = ["Organisation", "PASSWORD", "make_staff", "verified_client"]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the admin's English texts. The admin lives outside the language
+    prefixes, so it speaks LANGUAGE_CODE (Swedish in production; tests/i18n checks it);
+    its messages are also evaluated after the request, in the test's own language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

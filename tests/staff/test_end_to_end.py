@@ -38,7 +38,7 @@ def post(client, request, action, **data):
 def test_an_elnat_request_from_phone_call_to_completion_and_a_refusal_through_the_dpo(
     elnat_staff, dpo, requests_everywhere, elnat, django_capture_on_commit_callbacks
 ):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(
         reverse("admin:login"),
         {

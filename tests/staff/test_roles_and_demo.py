@@ -60,7 +60,7 @@ def test_demo_totp_prints_a_code_that_signs_in(elnat, settings, capsys):
     out = capsys.readouterr().out
     code = out.split("code now: ")[1].split()[0]
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(
         reverse("admin:login"), {"username": user.username, "password": PASSWORD, "otp_token": code}
     )

@@ -184,7 +184,7 @@ def test_each_dpo_and_the_administrator_count_only_their_companies_on_the_dashbo
 def test_the_sign_in_page_asks_for_the_code(db):
     from django.test import Client
 
-    page = Client().get(reverse("admin:login")).content.decode()
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("admin:login")).content.decode()
     assert 'name="otp_token"' in page and 'name="password"' in page
 
 

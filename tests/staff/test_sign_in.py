@@ -32,7 +32,7 @@ def sign_in(client, username, password=PASSWORD, token=""):
 
 
 def test_a_password_session_without_second_factor_cannot_open_the_queue(elnat_staff):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(elnat_staff)
     response = client.get(reverse(QUEUE))
     assert response.status_code == 302
@@ -40,7 +40,7 @@ def test_a_password_session_without_second_factor_cannot_open_the_queue(elnat_st
 
 
 def test_password_and_current_code_open_the_queue(elnat_staff):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     device = TOTPDevice.objects.get(user=elnat_staff)
     response = sign_in(client, elnat_staff.username, token=current_code(device))
     assert response.status_code == 302 and response["Location"] == reverse(QUEUE)
@@ -48,14 +48,14 @@ def test_password_and_current_code_open_the_queue(elnat_staff):
 
 
 def test_password_without_code_is_refused_when_a_device_exists(elnat_staff):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = sign_in(client, elnat_staff.username)
     assert response.status_code == 200
     assert client.get(reverse(QUEUE)).status_code == 302
 
 
 def test_a_wrong_code_is_refused_and_counts_as_a_failure(elnat_staff):
-    response = sign_in(Client(), elnat_staff.username, token="000000")
+    response = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token="000000")
     assert response.status_code == 200
     assert StaffLoginFailure.objects.filter(username=elnat_staff.username, stage="otp").count() == 1
 
@@ -64,16 +64,16 @@ def test_a_recovery_code_works_once(elnat_staff):
     from rights_requests.staff.auth import new_recovery_codes
 
     code = new_recovery_codes(elnat_staff)[0]
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert sign_in(client, elnat_staff.username, token=code).status_code == 302
     assert client.get(reverse(QUEUE)).status_code == 200
     assert not StaticToken.objects.filter(token=code).exists()
-    assert sign_in(Client(), elnat_staff.username, token=code).status_code == 200
+    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=code).status_code == 200
 
 
 def test_first_sign_in_without_a_device_leads_to_enrolment_and_recovery_codes(elnat):
     user = make_staff("new.hire", roles.CUSTOMER_SERVICE, entities=[elnat], device=False)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = sign_in(client, user.username)
     assert response.status_code == 302
     response = client.get(reverse(QUEUE))
@@ -94,7 +94,7 @@ def test_first_sign_in_without_a_device_leads_to_enrolment_and_recovery_codes(el
 
 
 def test_enrolment_is_closed_once_a_device_is_confirmed(elnat_staff):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(elnat_staff)
     response = client.get(reverse("admin:staff_enrol"))
     assert response.status_code == 302
@@ -102,15 +102,15 @@ def test_enrolment_is_closed_once_a_device_is_confirmed(elnat_staff):
 
 
 def test_enrolment_needs_a_signed_in_staff_member(db):
-    response = Client().get(reverse("admin:staff_enrol"))
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("admin:staff_enrol"))
     assert response.status_code == 302 and reverse(LOGIN) in response["Location"]
 
 
 def test_five_failed_passwords_lock_the_username_even_with_the_right_password(elnat_staff):
     device = TOTPDevice.objects.get(user=elnat_staff)
     for _attempt in range(5):
-        assert sign_in(Client(), elnat_staff.username, password="wrong password").status_code == 200
-    client = Client()
+        assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, password="wrong password").status_code == 200
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = sign_in(client, elnat_staff.username, token=current_code(device))
     assert response.status_code == 200
     assert "Too many failed sign-in attempts" in response.content.decode()
@@ -124,29 +124,29 @@ def test_the_lockout_ends_after_fifteen_minutes(elnat_staff):
         for _i in range(5)
     )
     device = TOTPDevice.objects.get(user=elnat_staff)
-    assert sign_in(Client(), elnat_staff.username, token=current_code(device)).status_code == 302
+    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=current_code(device)).status_code == 302
 
 
 def test_four_failures_do_not_lock(elnat_staff):
     for _attempt in range(4):
-        sign_in(Client(), elnat_staff.username, password="wrong password")
+        sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, password="wrong password")
     device = TOTPDevice.objects.get(user=elnat_staff)
-    assert sign_in(Client(), elnat_staff.username, token=current_code(device)).status_code == 302
+    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=current_code(device)).status_code == 302
     assert not StaffLoginFailure.objects.filter(username=elnat_staff.username).exists()
 
 
 def test_the_lockout_counts_per_username_case_insensitively(elnat_staff, varme_staff):
     for _attempt in range(5):
-        sign_in(Client(), elnat_staff.username.upper(), password="wrong password")
+        sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username.upper(), password="wrong password")
     device = TOTPDevice.objects.get(user=varme_staff)
-    assert sign_in(Client(), varme_staff.username, token=current_code(device)).status_code == 302
+    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), varme_staff.username, token=current_code(device)).status_code == 302
 
 
 @pytest.mark.parametrize(
     "path", ["admin:staff_dashboard", "admin:rights_requests_rightsrequest_register"]
 )
 def test_custom_staff_pages_also_require_the_second_factor(dpo, path):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(dpo)
     assert client.get(reverse(path)).status_code == 302
 
@@ -170,12 +170,12 @@ def test_old_failures_are_pruned(elnat_staff):
     StaffLoginFailure.objects.create(
         username="ghost", at=timezone.now() - datetime.timedelta(days=2), stage="password"
     )
-    sign_in(Client(), elnat_staff.username, password="wrong password")
+    sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, password="wrong password")
     assert not StaffLoginFailure.objects.filter(username="ghost").exists()
 
 
 def test_the_demo_hint_shows_only_in_debug(db, settings):
     settings.DEBUG = False
-    assert "demo_totp" not in Client().get(reverse(LOGIN)).content.decode()
+    assert "demo_totp" not in Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse(LOGIN)).content.decode()
     settings.DEBUG = True
-    assert "demo_totp" in Client().get(reverse(LOGIN)).content.decode()
+    assert "demo_totp" in Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse(LOGIN)).content.decode()
