@@ -183,3 +183,15 @@ def test_customer_without_data_gets_an_extract_saying_so(access_request, private
     assert "inte hittat några personuppgifter om dig" in text
     assert "Integritetsskyddsmyndigheten" in text
     assert reader.attachments == {}
+
+
+def test_a_redelivered_task_builds_nothing_twice(access_request, private_storage, monkeypatch):
+    from rights_requests.fulfilment import tasks
+
+    monkeypatch.setattr("datamap.connectors.connectors_for", lambda entity, request=None: [])
+    first = tasks.build_extract.delay(access_request.pk).get()
+    second = tasks.build_extract.delay(access_request.pk).get()
+
+    assert first == second
+    assert Artifact.objects.filter(request=access_request).count() == 1
+    assert RequestEvent.objects.filter(request=access_request, kind="extract.ready").count() == 1
