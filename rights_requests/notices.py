@@ -85,7 +85,7 @@ def render_notice(request: RightsRequest, kind: str) -> tuple[str, str, str]:
 
 def deliver(row: Outbox):
     """Send the notice of an outbox row; return its confirmation (run on commit of done)."""
-    from . import workflow
+    from . import outbox, workflow
 
     kind = row.payload["notice"]
     request = RightsRequest.objects.select_related(
@@ -105,7 +105,11 @@ def deliver(row: Outbox):
         subject_line,
         text,
         to=[recipient],
-        headers={"X-DSR-Outbox": row.idempotency_key, "X-DSR-Reference": request.reference},
+        headers={
+            "Message-ID": outbox.message_id(row.idempotency_key),
+            "X-DSR-Outbox": row.idempotency_key,
+            "X-DSR-Reference": request.reference,
+        },
     )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -128,6 +128,17 @@ def enqueue_fulfilment(request: RightsRequest, action: str, *, generation: int =
     )
 
 
+def message_id(key: str) -> str:
+    """A stable Message-ID for an outbox e-mail (RFC 5322 §3.6.4).
+
+    No transaction spans a mail server: a worker that dies in the instant between the
+    server's acceptance and the commit hands the same message over again. With the same
+    Message-ID it is the same message, which mail systems show once.
+    """
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "dsr-portal.invalid"
+    return f"<outbox.{key.replace(':', '.')}@{domain}>"
+
+
 def publish(row_id: int) -> bool:
     """Queue the task for one row; on a broker error log and leave it to the sweep."""
     from .tasks import run_outbox

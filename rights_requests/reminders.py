@@ -210,7 +210,7 @@ def render_staff_email(request: RightsRequest, template: str, date: str) -> tupl
 
 def deliver(row: Outbox):
     """Send a staff e-mail of an outbox row; return its confirmation."""
-    from . import workflow
+    from . import outbox, workflow
 
     template = row.payload["template"]
     request = RightsRequest.objects.select_related("legal_entity").get(pk=row.request_id)
@@ -226,7 +226,13 @@ def deliver(row: Outbox):
     if recipients:
         subject_line, text, html = render_staff_email(request, template, row.payload["date"])
         message = EmailMultiAlternatives(
-            subject_line, text, to=recipients, headers={"X-DSR-Outbox": row.idempotency_key}
+            subject_line,
+            text,
+            to=recipients,
+            headers={
+                "Message-ID": outbox.message_id(row.idempotency_key),
+                "X-DSR-Outbox": row.idempotency_key,
+            },
         )
         message.attach_alternative(html, "text/html")
         message.send()

@@ -253,3 +253,19 @@ def test_a_connector_call_names_a_known_fulfilment_action(make_subject, elnat):
     assert row.payload == {"action": "erasure.carry_out"}
     with pytest.raises(ValueError):
         outbox.enqueue_fulfilment(request, "os.system")
+
+
+def test_an_email_handed_over_again_after_a_crash_is_the_same_message(make_subject, elnat):
+    request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    (row,) = notices_of(request)
+    mail.outbox.clear()
+    outbox.run(row.pk)
+    # The worker died after the mail server accepted it, before the commit.
+    Outbox.objects.filter(pk=row.pk).update(status=Outbox.State.PENDING, claimed_until=None)
+    outbox.run(row.pk)
+    first, second = mail.outbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert (
+        first.message()["Message-ID"]
+        == f"<outbox.notice.{request.pk}.received.1@dsr-portal.invalid>"
+    )
