@@ -197,6 +197,12 @@ class RightsRequestAdmin(ScopedAdmin):
             "action_forms": request_views.action_forms(user, obj)
             if self.has_change_permission(request, obj)
             else {},
+            "fulfilment_links": request_views.fulfilment_links(obj)
+            if self.has_change_permission(request, obj)
+            else [],
+            "can_erase": obj.right == "erasure"
+            and obj.status == "in_progress"
+            and self.has_change_permission(request, obj),
             "refusal_proposal": proposal,
             "can_decide_refusal": bool(proposal)
             and user.has_perm("rights_requests.approve_refusal")

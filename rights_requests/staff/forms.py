@@ -100,6 +100,23 @@ class CompleteForm(forms.Form):
         return data
 
 
+class AssessObjectionForm(forms.Form):
+    """Staff's assessment of an objection under Art. 21(1): compelling legitimate grounds?"""
+
+    compelling_grounds = forms.TypedChoiceField(
+        label=_("Assessment"),
+        choices=[
+            ("no", _("No compelling legitimate grounds: the processing stops (granted)")),
+            ("yes", _("Compelling legitimate grounds override the customer's interests (refused)")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons (sent to the customer)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
 class ProposeRefusalForm(forms.Form):
     reasons = forms.CharField(
         label=_("Reasons for refusing (Art. 12(4), 12(5))"),

@@ -7,6 +7,7 @@ request is a 404), checks the change permission on the object, and calls the wor
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import roles, workflow
-from ..models import Artifact, Status
+from ..models import Artifact, Right, Status
 from . import forms, services
 from .replies import BY_CODE
 
@@ -55,7 +56,49 @@ def action_forms(user, obj) -> dict:
     if obj.status == Status.IN_PROGRESS:
         found["ask"] = forms.AskCustomerForm()
         found["complete"] = forms.CompleteForm()
+        if obj.right == Right.OBJECTION and obj.details.get("kind") != "direct_marketing":
+            found["assess_objection"] = forms.AssessObjectionForm()
     return found
+
+
+def fulfilment_links(obj) -> list[tuple[str, str]]:
+    """The pages where staff carry out the right itself, for an open request."""
+    if obj.status != Status.IN_PROGRESS:
+        return []
+    if obj.right == Right.RECTIFICATION:
+        return [(reverse("admin:fulfilment_rectify", args=[obj.pk]), _("Rectify the data"))]
+    if obj.right in (Right.RESTRICTION, Right.OBJECTION):
+        return [(reverse("admin:fulfilment_restriction", args=[obj.pk]), _("Restrict or lift"))]
+    return []
+
+
+def _carry_out_erasure(obj, user):
+    """Queue the erasure through the outbox; a second click queues nothing more."""
+    from .. import outbox
+
+    if obj.right != Right.ERASURE or obj.status != Status.IN_PROGRESS:
+        raise workflow.TransitionNotAllowed(_("Only an erasure request in progress is erased."))
+    with transaction.atomic():
+        outbox.enqueue_fulfilment(obj, "erasure.carry_out")
+        workflow.record_event(obj, "erasure.queued", actor=user)
+
+
+def _assess_objection(obj, user, data):
+    """Without compelling grounds the objection is granted at once; with them it becomes a
+    refusal proposal that waits for a DPO like every refusal (four eyes)."""
+    from ..fulfilment import objection
+
+    if not data["compelling_grounds"]:
+        objection.decide(obj.pk, compelling_grounds=False, reasons=data["reasons"], by=user)
+        return
+    with transaction.atomic():
+        workflow.record_event(
+            obj,
+            "objection.assessed",
+            actor=user,
+            data={"compelling_grounds": True, "article": "GDPR Art. 21(1)"},
+        )
+        services.refusal_propose(obj, reasons=data["reasons"], by=user)
 
 
 def _validate(http_request, form_class=None, form_kwargs=None):
@@ -129,6 +172,12 @@ def act(model_admin, request, object_id, action):
             lambda d: services.staff_reply(obj, body=_reply_body(obj, d), by=user),
         ),
         "withdraw": (None, {}, lambda d: workflow.request_withdraw(obj, by=user)),
+        "carry_out_erasure": (None, {}, lambda d: _carry_out_erasure(obj, user)),
+        "assess_objection": (
+            forms.AssessObjectionForm,
+            {},
+            lambda d: _assess_objection(obj, user, d),
+        ),
     }
     if action not in handlers:
         raise Http404("No such action.")
@@ -168,6 +217,10 @@ ACTION_LABELS = {
     "decide_refusal": gettext_lazy("decision on the refusal recorded"),
     "reply": gettext_lazy("message sent"),
     "withdraw": gettext_lazy("withdrawal recorded"),
+    "carry_out_erasure": gettext_lazy(
+        "erasure queued; the request page shows what was erased and what is kept"
+    ),
+    "assess_objection": gettext_lazy("objection assessed; the customer is told"),
 }
 
 
