@@ -48,6 +48,7 @@ LABELS = {
     "transfers": _("Transfers to third countries"),
     "legend": _("Legend"),
     "field": _("Field"),
+    "code": _("Code"),
     "explanation": _("Explanation"),
     "attachments": _("Attachments"),
     "no_data_in": _("Categories where we found no data about you"),
