@@ -63,7 +63,8 @@ def test_two_sweeps_at_once_and_a_task_delivered_twice_send_each_email_once(
         workflow.request_assign(due_soon, assignee=eva)
         file_request(make_subject(), elnat, received_at=now - dt.timedelta(days=8))  # unassigned
         counts = twice_at_once(reminders.sweep)
-    assert sorted(c["reminders"] for c in counts) == [0, 1]
+    assert all(c["reminders"] <= 1 for c in counts)
+    assert Outbox.objects.filter(payload__template="reminder").count() == 1  # one row won
     rows = list(Outbox.objects.values_list("pk", flat=True))
     assert Outbox.objects.filter(kind=Outbox.Kind.STAFF_EMAIL).count() >= 2
 
