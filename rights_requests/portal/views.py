@@ -22,6 +22,7 @@ from ..models import OPEN_STATUSES, DataSubject, Right, Status, Submission
 from . import selectors, services
 from .events import describe
 from .forms import FilingForm, MessageForm
+from .summary import asked_for
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ def request_detail(request, reference):
             "r": rights_request,
             "organisation": rights_request.legal_entity.organisation,
             "timeline": [(event, describe(event)) for event in events],
+            "asked_for": asked_for(rights_request),
             "thread": list(rights_request.messages.order_by("created_at", "pk")),
             "files": selectors.customer_files(rights_request),
             "can_download": selectors.can_download(request.customer),

@@ -1,0 +1,70 @@
+"""What the customer asked for, in plain words, from RightsRequest.details (forms.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from datamap.models import DataCategory
+
+from ..models import Right, RightsRequest
+from .forms import SOME, RestrictionGround
+
+
+def _category_names(codes: list[str]) -> str:
+    names = {
+        category.code: category.name for category in DataCategory.objects.filter(code__in=codes)
+    }
+    return ", ".join(names.get(code, code) for code in codes)
+
+
+def asked_for(request: RightsRequest) -> list[str]:
+    """Return one line per thing the customer asked for in this request."""
+    details = request.details or {}
+    lines: list[str] = []
+    if request.right == Right.ACCESS:
+        if details.get("scope") == SOME:
+            lines.append(_("Only this: %(text)s") % {"text": details.get("scope_text", "")})
+        else:
+            lines.append(_("All data about you."))
+        if details.get("delivery") == "post":
+            lines.append(_("By post to the address where you are registered."))
+        else:
+            lines.append(_("To download here in the portal."))
+    elif request.right == Right.RECTIFICATION:
+        for change in details.get("changes", []):
+            lines.append(
+                _("%(data)s should be: %(correct)s")
+                % {"data": change.get("data", ""), "correct": change.get("correct", "")}
+            )
+    elif request.right in (Right.ERASURE, Right.PORTABILITY):
+        if details.get("scope") == SOME:
+            lines.append(
+                _("These kinds of data: %(names)s")
+                % {"names": _category_names(details.get("categories", []))}
+            )
+        elif request.right == Right.ERASURE:
+            lines.append(_("Everything that can be erased."))
+        else:
+            lines.append(
+                _("All data you have provided or that were measured at your installation.")
+            )
+        if details.get("reason"):
+            lines.append(_("Why: %(reason)s") % {"reason": details["reason"]})
+    elif request.right == Right.RESTRICTION:
+        grounds = dict(RestrictionGround.CHOICES)
+        if details.get("ground") in grounds:
+            lines.append(str(grounds[details["ground"]]))
+        if details.get("explanation"):
+            lines.append(details["explanation"])
+    elif request.right == Right.OBJECTION:
+        if details.get("direct_marketing"):
+            lines.append(_("Direct marketing."))
+        else:
+            lines.append(_("Processing: %(text)s") % {"text": details.get("processing", "")})
+            lines.append(_("Why: %(reason)s") % {"reason": details.get("reasons", "")})
+    representative = details.get("representative")
+    if isinstance(representative, dict) and representative.get("name"):
+        lines.append(
+            _("Filed by %(name)s on the person's behalf.") % {"name": representative["name"]}
+        )
+    return [line for line in lines if line.strip()]
