@@ -14,6 +14,19 @@ from identity.session import VerifiedIdentity, login_customer
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Files of this test in a directory of its own (other runs share var/test)."""
+    private = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT = private
+    storages = {**settings.STORAGES}
+    storages["default"] = {
+        **storages["default"],
+        "OPTIONS": {**storages["default"]["OPTIONS"], "location": private},
+    }
+    settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttles():
     """Throttle counters live in the cache; each test starts with none."""
     cache.clear()

@@ -25,6 +25,23 @@ def elnat_token(db, elnat):
     return token
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Do what Django's test client does: the WSGI app must not close the test's connection.
+
+    The handler closes "old" connections when a request starts and finishes; inside the
+    test's transaction that would end it (PostgreSQL: "the connection is closed").
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def throttles_off(settings):
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])

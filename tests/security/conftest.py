@@ -16,6 +16,7 @@ from rights_requests import roles, workflow
 from rights_requests.models import Artifact, Message
 from tests.api.conftest import (  # noqa: F401 - fixtures shared with the API tests
     _fresh_throttles,
+    _private_media,
     elnat_api,
     elnat_system,
     sign_in_customer,
@@ -153,6 +154,11 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
         action=datamap.ManualTask.Action.choices[0][0],
     )
     static = StaticDevice.objects.create(user=dpo, name="backup")
+    hold = retention.LegalHold.objects.create(
+        subject_hash=lookup_hash, legal_entity=elnat, reason="Tvist om en faktura", set_by=dpo
+    )
+    run = retention.RetentionRun.objects.create(today=timezone.localdate(), dry_run=True)
+    rule = retention.RetentionRule.objects.filter(legal_entity=elnat).order_by("pk").first()
 
     def first(model):
         obj = model.objects.order_by("pk").first()
@@ -184,9 +190,9 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
         .pk,
         "consent.consentrecord": record.pk,
         "consent.suppression": suppression.pk,
-        "retention.retentionrule": first(retention.RetentionRule),
-        "retention.legalhold": first(retention.LegalHold),
-        "retention.retentionrun": first(retention.RetentionRun),
+        "retention.retentionrule": rule.pk if rule else first(retention.RetentionRule),
+        "retention.legalhold": hold.pk,
+        "retention.retentionrun": run.pk,
         "auth.group": Group.objects.order_by("pk").first().pk,
         "otp_static.staticdevice": static.pk,
     }

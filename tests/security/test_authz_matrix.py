@@ -95,20 +95,25 @@ ADMIN_MODELS = {
     "datamap.recipient": (("dpo",), STAFF),
     "datamap.system": (("dpo",), STAFF),
     "datamap.processingactivity": (("dpo",), STAFF),
-    # Consent and retention are kept by administrators; other staff see none of it.
-    "consent.consentpurpose": ((), ("staff", "dpo")),
-    "consent.consenttext": ((), ("staff", "dpo")),
-    "consent.consentrecord": ((), ("staff", "dpo")),
-    "consent.suppression": ((), ("staff", "dpo")),
-    "retention.retentionrule": ((), ()),
-    "retention.legalhold": ((), ()),
-    "retention.retentionrun": ((), ()),
+    # The DPO reads the consent ledgers and keeps retention rules and legal holds (of
+    # their organisation); customer service sees none of it.
+    "consent.consentpurpose": (("dpo",), ("staff", "dpo")),
+    "consent.consenttext": (("dpo",), ("staff", "dpo")),
+    "consent.consentrecord": (("dpo",), ("staff", "dpo")),
+    "consent.suppression": (("dpo",), STAFF),
+    "retention.retentionrule": (("dpo",), ("staff", "dpo")),
+    "retention.legalhold": (("dpo",), ("staff", "dpo")),
+    "retention.retentionrun": (("dpo",), STAFF),
     # Accounts and second factors: administrators only.
     "auth.user": ((), ()),
     "auth.group": ((), ()),
     "otp_totp.totpdevice": ((), ()),
     "otp_static.staticdevice": ((), ()),
 }
+
+
+# Models some staff may add to (others: administrators only).
+ADDERS = {"retention.legalhold": ("dpo",)}
 
 
 def admin_model_entries(model: str, viewers, in_scope) -> dict[str, Entry]:
@@ -126,7 +131,9 @@ def admin_model_entries(model: str, viewers, in_scope) -> dict[str, Entry]:
     viewing = {p: view_outcome(p) for p in STAFF}
     return {
         base: admin_page(**{p: OK if p in viewers else FORBIDDEN for p in STAFF}),
-        f"{base}add/": admin_page(**dict.fromkeys(STAFF, FORBIDDEN)),
+        f"{base}add/": admin_page(
+            **{p: OK if p in ADDERS.get(model, ()) else FORBIDDEN for p in STAFF}
+        ),
         f"{base}<path:object_id>/change/": admin_page({"object_id": object_id}, **viewing),
         f"{base}<path:object_id>/history/": admin_page({"object_id": object_id}, **viewing),
         # Nobody but an administrator deletes anything.

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.test import Client
 
 from tests.api.conftest import sign_in_customer
 from tests.rights_requests.factories import file_request
 from tests.security.conftest import make_artifact
+from tests.security.production import production_settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 PROJECT_PACKAGES = ["portal", "datamap", "identity", "consent", "retention", "rights_requests"]
@@ -22,17 +22,22 @@ PROJECT_PACKAGES = ["portal", "datamap", "identity", "consent", "retention", "ri
 # --- Files outside the web root ---------------------------------------------------------------
 
 
-def test_private_files_live_outside_every_served_directory():
-    private = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    served = [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]
-    served += [Path(p) for p in [getattr(settings, "WHITENOISE_ROOT", None)] if p]
+def test_private_files_live_outside_every_served_directory(tmp_path):
+    """As production configures it (the tests move files to a directory of their own)."""
+    values = production_settings(
+        tmp_path, "PRIVATE_MEDIA_ROOT", "STATIC_ROOT", "STATICFILES_DIRS", "STORAGES", "BASE_DIR"
+    )
+    private = Path(values["PRIVATE_MEDIA_ROOT"]).resolve()
+    served = [Path(values["STATIC_ROOT"]), *map(Path, values["STATICFILES_DIRS"])]
+    served.append(Path(values["BASE_DIR"]) / "templates")
 
+    assert values["STORAGES"]["default"]["OPTIONS"]["location"] == str(private)
+    assert values["STORAGES"]["default"]["OPTIONS"]["base_url"] is None
     for directory in served:
         directory = directory.resolve()
         assert not private.is_relative_to(directory), directory
         assert not directory.is_relative_to(private), directory
     assert not getattr(settings, "WHITENOISE_ROOT", None)
-    assert Path(default_storage.location).resolve() == private
 
 
 def test_no_url_pattern_serves_a_directory():

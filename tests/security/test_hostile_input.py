@@ -369,3 +369,38 @@ def _form_bytes(fields: dict) -> bytes:
         return quote_plus(text.encode("utf-8", "surrogatepass"))
 
     return "&".join(f"{encode(k)}={encode(v)}" for k, v in fields.items()).encode()
+
+
+# --- NUL anywhere: PostgreSQL cannot compare text with it, so it must never reach a query --------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/requests/%00/",
+        "/requests/KE-2026-000001%00/",
+        "/submissions/1/?x=%00",
+        "/admin/rights_requests/rightsrequest/%00/change/",
+        "/admin/rights_requests/rightsrequest/?q=%00",
+        "/org/%00/",
+        "/api/v1/me/requests/%00/",
+    ],
+)
+def test_a_nul_in_an_address_is_a_400_everywhere(customer_on_a_request, path):
+    client, _reference = customer_on_a_request
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert "Content-Security-Policy" in response
+
+
+def test_a_nul_in_a_submitted_form_is_a_400(customer_on_a_request):
+    client, reference = customer_on_a_request
+
+    response = client.post(
+        f"/requests/{reference}/", b"body=hej%00", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
