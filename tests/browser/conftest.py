@@ -91,6 +91,41 @@ def seeded(transactional_db):
 
 
 @pytest.fixture
+def private_media(settings, tmp_path):
+    """Generated files go to a temporary folder (the live server thread sees the setting)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+def make_extract(request, content: bytes = b"%PDF-1.7 extract\n"):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from rights_requests.models import Artifact
+
+    artifact = Artifact(
+        request=request,
+        kind=Artifact.Kind.REGISTER_EXTRACT,
+        filename="registerutdrag.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256="0" * 64,
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    artifact.file.save("registerutdrag.pdf", ContentFile(content), save=False)
+    artifact.save()
+    return artifact
+
+
+@pytest.fixture
 def visit(chromium, live_server, seeded, request):
     context = chromium.new_context(locale="sv-SE", accept_downloads=True)
     page = context.new_page()

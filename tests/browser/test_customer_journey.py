@@ -6,19 +6,17 @@ sent and one request withdrawn; once in Swedish and once in English, every page 
 with axe-core and kept as a screenshot.
 """
 
-import datetime
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from datamap.models import LegalEntity
 from identity.levels import IdentityLevel
 from rights_requests import workflow
-from rights_requests.models import Artifact, Message, RequestEvent, Right, RightsRequest, Status
+from rights_requests.models import Message, RequestEvent, Right, RightsRequest, Status
 from tests.conftest import make_personal_number
 
-from .conftest import last_code
+from .conftest import last_code, make_extract
 
 pytestmark = [
     pytest.mark.browser,
@@ -73,7 +71,7 @@ def file_request(visit, organisation_slug, right, entity, name, prefix, text):
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_a_new_customer_files_follows_writes_and_withdraws(visit, language):
+def test_a_new_customer_files_follows_writes_and_withdraws(visit, language, private_media):
     text = TEXT[language]
     prefix = "" if language == "sv" else "/en"
     number = make_personal_number("19880808", "404" if language == "sv" else "405")
@@ -142,6 +140,16 @@ def test_a_new_customer_files_follows_writes_and_withdraws(visit, language):
     visit.check("request-after-message")
     assert Message.objects.get(request=access).sender == Message.Sender.CUSTOMER
 
+    # A file is shown, but a code to an address not on record is not enough to download it.
+    artifact = make_extract(access)
+    visit.goto(f"{prefix}/requests/{access.reference}/")
+    assert f'/files/{artifact.pk}/"' not in page.content()
+    visit.check("request-with-file")
+    visit.goto(f"{prefix}/requests/{access.reference}/files/{artifact.pk}/")
+    visit.check("download-needs-identity")
+    assert page.locator(".ways-to-confirm").is_visible()
+    assert not RequestEvent.objects.filter(kind="file.downloaded").exists()
+
     # Withdraw the Landskrona request, with a confirmation step.
     visit.goto(f"{prefix}/requests/{erasure.reference}/")
     page.click(f'a[href$="/requests/{erasure.reference}/withdraw/"]')
@@ -160,17 +168,8 @@ def test_a_new_customer_files_follows_writes_and_withdraws(visit, language):
 
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_a_known_customer_downloads_the_register_extract(
-    visit, language, make_subject, settings, tmp_path
+    visit, language, make_subject, private_media
 ):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
-    from django.core.files.base import ContentFile
-
     prefix = "" if language == "sv" else "/en"
     subject = make_subject("Klara", "Kund", email=f"klara.{language}@example.org")
     elnat = LegalEntity.objects.get(slug="kalmar-energi-elnat")
@@ -181,17 +180,7 @@ def test_a_known_customer_downloads_the_register_extract(
         identity_level=IdentityLevel.HIGH,
         identity_method="eid",
     ).requests.get()
-    artifact = Artifact(
-        request=request,
-        kind=Artifact.Kind.REGISTER_EXTRACT,
-        filename="registerutdrag.pdf",
-        content_type="application/pdf",
-        size=17,
-        sha256="0" * 64,
-        expires_at=timezone.now() + datetime.timedelta(days=30),
-    )
-    artifact.file.save("registerutdrag.pdf", ContentFile(b"%PDF-1.7 extract\n"), save=False)
-    artifact.save()
+    artifact = make_extract(request)
     workflow.request_complete(request)
 
     page = visit.page
