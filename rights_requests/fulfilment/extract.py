@@ -41,7 +41,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext
 
 from identity.levels import IdentityLevel, satisfies
-from rights_requests.models import Artifact, RightsRequest
+from rights_requests.models import Artifact, Right, RightsRequest
 
 from . import extract_texts as texts
 from . import pdf
@@ -740,6 +740,8 @@ def build_register_extract(request_id: int, *, connectors=None) -> Artifact:
     request = RightsRequest.objects.select_related(
         "subject", "legal_entity__organisation", "submission"
     ).get(pk=request_id)
+    if request.right != Right.ACCESS:
+        raise ValueError(f"request {request.reference} is not an access request")
     delivery = "download" if may_download(request) else "post"
     subject = request.subject
     if delivery == "post" and not (subject.street_address and subject.postal_code):

@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from identity.levels import IdentityLevel, satisfies
-from rights_requests.models import Artifact, RightsRequest
+from rights_requests.models import Artifact, Right, RightsRequest
 
 from . import extract_texts as texts
 from .extract import (
@@ -199,6 +199,8 @@ def build_export(request_id: int, *, connectors=None) -> Artifact:
     request = RightsRequest.objects.select_related(
         "subject", "legal_entity__organisation", "submission"
     ).get(pk=request_id)
+    if request.right != Right.PORTABILITY:
+        raise ValueError(f"request {request.reference} is not a portability request")
     if not satisfies(request.identity_level or IdentityLevel.NONE, IdentityLevel.SUBSTANTIAL):
         raise DeliveryNotPossible(
             f"request {request.reference}: a data export needs substantial or high identity"

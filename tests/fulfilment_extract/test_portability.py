@@ -180,3 +180,12 @@ def test_manual_systems_are_left_out(export_request, private_storage):
         )
     )
     assert archive.namelist() == ["fields.json", "README.txt"]
+
+
+@pytest.mark.django_db
+def test_each_builder_takes_only_its_own_right(access_request, export_request, private_storage):
+    with pytest.raises(ValueError):
+        portability.build_export(access_request.pk, connectors=[])
+    with pytest.raises(ValueError):
+        extract.build_register_extract(export_request.pk, connectors=[])
+    assert not Artifact.objects.exists()
