@@ -5,108 +5,24 @@ companies; a signed-in customer sees only their own. Anything else is answered 4
 as if it did not exist: that a reference exists is itself about a person.
 """
 
-import logging
-
 from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils import translation
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import exceptions, generics, renderers, serializers, status
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework import generics, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rights_requests import workflow
-from rights_requests.models import Artifact, Message, RightsRequest, Status, Submission
+from rights_requests.models import Artifact, Message, Status
 
 from . import serializers as s
-from .authentication import ApiClientAuthentication, CustomerSessionAuthentication
-from .errors import Gone, ServiceUnavailable
-from .permissions import IsCustomer, IsSystem
-from .throttling import ConsentLookupThrottle
-
-logger = logging.getLogger(__name__)
-
-
-def _actor_label(request) -> str:
-    return f"api:{request.auth.name}"[:100]
-
-
-class ApiBase:
-    """Common to every API view.
-
-    Answers carry personal data, so no shared or browser cache may keep them. Callers
-    who fail to authenticate still count against the anonymous rate, so that guessing
-    tokens is slowed down too (DRF would otherwise refuse them before any throttle).
-    """
-
-    def initial(self, request, *args, **kwargs):
-        # The API has no language prefix in its addresses: Accept-Language decides
-        # (LocaleMiddleware would pin unprefixed addresses to Swedish).
-        language = translation.get_language_from_request(request._request, check_path=False)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)
-        if hasattr(self, request.method.lower()):  # a wrong method stays a 405
-            self.refuse_unknown_parameters(request)
-
-    allowed_parameters: frozenset[str] = frozenset()
-
-    def refuse_unknown_parameters(self, request):
-        """Refuse query parameters the operation does not know, rather than ignore them.
-
-        A misspelt filter (?stauts=open) would otherwise return everything.
-        """
-        allowed = set(self.allowed_parameters)
-        if getattr(self, "pagination_class", None) is not None:
-            allowed |= {"page", "page_size"}
-        unknown = sorted(set(request.query_params) - allowed)
-        if unknown:
-            raise serializers.ValidationError(
-                {name[:100]: [_("Unknown parameter.")] for name in unknown[:20]}
-            )
-
-    def perform_authentication(self, request):
-        try:
-            super().perform_authentication(request)
-        except exceptions.AuthenticationFailed:
-            self.check_throttles(request)
-            raise
-
-    def permission_denied(self, request, message=None, code=None):
-        if not request.successful_authenticator:
-            self.check_throttles(request)
-        super().permission_denied(request, message, code)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if not response.has_header("Cache-Control"):
-            add_never_cache_headers(response)
-        return response
-
-
-class SystemView(ApiBase):
-    authentication_classes = [ApiClientAuthentication]
-    permission_classes = [IsSystem]
-
-    @property
-    def client(self):
-        return self.request.auth
-
-    def scoped_requests(self):
-        return RightsRequest.objects.filter(
-            legal_entity__in=[e.pk for e in self.client.legal_entities.all()]
-        ).select_related("legal_entity__organisation", "subject")
-
-    def get_request_object(self) -> RightsRequest:
-        return get_object_or_404(self.scoped_requests(), reference=self.kwargs["reference"])
-
+from .base import ApiDocs, CustomerView, SystemView, _actor_label, not_found  # noqa: F401
+from .consent_views import ConsentLookup, SuppressionList  # noqa: F401
+from .errors import Gone
+from .services import register_submission
 
 # --- Requests -------------------------------------------------------------------------------
 
@@ -156,64 +72,6 @@ class RequestListCreate(SystemView, generics.ListCreateAPIView):
             status=status.HTTP_201_CREATED,
             headers={"Location": s.RightsRequestSerializer().get_url(requests[0])},
         )
-
-
-def register_submission(data: s.RequestCreateSerializer, *, client) -> Submission:
-    """Find or create the person by personal number, then file through the workflow."""
-    from rights_requests.models import DataSubject
-
-    values = data.validated_data
-    number = values["personal_number"]
-    with transaction.atomic():
-        subject = DataSubject.objects.filter_by_personal_number(number).first()
-        if subject is None:
-            subject = DataSubject(
-                first_name=values["first_name"],
-                last_name=values["last_name"],
-                email=values.get("email", ""),
-                phone=values.get("phone", ""),
-                street_address=values.get("street_address", ""),
-                postal_code=values.get("postal_code", ""),
-                city=values.get("city", ""),
-                preferred_language=values["language"],
-            )
-            subject.set_personal_number(number)
-            subject.save()
-        details = {}
-        if values.get("details"):
-            details["registered_note"] = values["details"]
-        items = []
-        for entity in values["entities"]:
-            for right in values["rights"]:
-                item_details = dict(details)
-                if right == "access" and values.get("access_delivery"):
-                    item_details["delivery"] = values["access_delivery"]
-                if right == "objection" and values.get("direct_marketing"):
-                    item_details["direct_marketing"] = True
-                items.append(workflow.RequestItem(entity, right, item_details))
-        try:
-            submission = workflow.file_submission(
-                subject=subject,
-                organisation=values["entities"][0].organisation,
-                items=items,
-                channel=values["channel"],
-                received_at=values["received_at"],
-                language=values["language"],
-                contact_email=values.get("email", ""),
-                identity_level=data.identity_level,
-                identity_method=values.get("identity_method", ""),
-            )
-        except ValueError as error:
-            raise serializers.ValidationError({"non_field_errors": [str(error)]}) from None
-        for request in submission.requests.all():
-            workflow.record_event(
-                request,
-                "api.registered",
-                actor_label=f"api:{client.name}"[:100],
-                data={"client": client.pk},
-            )
-    logger.info("api client %s registered submission %s", client.pk, submission.pk)
-    return submission
 
 
 @extend_schema(tags=["requests"], responses={200: s.RightsRequestSerializer})
@@ -343,118 +201,7 @@ class RequestFileDownload(SystemView, APIView):
         return response
 
 
-# --- Consent --------------------------------------------------------------------------------
-
-
-def _consent_services():
-    try:
-        from consent import services
-    except ImportError:  # the consent part is not installed in this build
-        raise ServiceUnavailable(_("Consent information is not available.")) from None
-    return services
-
-
-@extend_schema(
-    tags=["consent"],
-    request=s.ConsentLookupSerializer,
-    responses={200: s.ConsentStateSerializer},
-    description=(
-        "The current consents of one person and whether they are on the suppression list. "
-        "The personal number goes in the body, never in the address."
-    ),
-)
-class ConsentLookup(SystemView, APIView):
-    def get_throttles(self):
-        return [*super().get_throttles(), ConsentLookupThrottle()]
-
-    def post(self, request):
-        data = s.ConsentLookupSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services = _consent_services()
-        from datamap import pii
-
-        lookup_hash = pii.lookup_hash(data.validated_data["personal_number"])
-        rows = []
-        for organisation in _organisations(self.client):
-            for code, state in sorted(
-                services.current_consents(lookup_hash, organisation=organisation).items()
-            ):
-                rows.append(
-                    {
-                        "purpose": code,
-                        "organisation": organisation.code,
-                        "granted": state.granted,
-                        "suppressed": state.suppressed,
-                        "effective": state.effective,
-                        "at": state.at,
-                        "channel": state.channel,
-                        "text_version": state.text_version,
-                    }
-                )
-        suppressed = _suppressions(services, self.client).filter(lookup_hash=lookup_hash).exists()
-        return Response(s.ConsentStateSerializer({"suppressed": suppressed, "consents": rows}).data)
-
-
-def _organisations(client):
-    from datamap.models import Organisation
-
-    ids = {e.organisation_id for e in client.legal_entities.all()}
-    return list(Organisation.objects.filter(pk__in=sorted(ids)).order_by("code"))
-
-
-def _suppressions(services, client):
-    from django.db.models import Q
-
-    organisations = {e.organisation_id for e in client.legal_entities.all()}
-    queryset = services.suppression_list()
-    return queryset.filter(Q(organisation__isnull=True) | Q(organisation__in=sorted(organisations)))
-
-
-@extend_schema(
-    tags=["consent"],
-    parameters=[s.SuppressionQuerySerializer],
-    responses={200: s.SuppressionSerializer(many=True)},
-)
-class SuppressionList(SystemView, generics.ListAPIView):
-    """Everyone who must not receive direct marketing from the client's organisations."""
-
-    serializer_class = s.SuppressionSerializer
-    allowed_parameters = frozenset({"since"})
-
-    def get_queryset(self):
-        query = s.SuppressionQuerySerializer(data=self.request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        services = _consent_services()
-        since = query.validated_data.get("since")
-        queryset = services.suppression_list(since=since) if since else services.suppression_list()
-        organisations = {e.organisation_id for e in self.client.legal_entities.all()}
-        from django.db.models import Q
-
-        return (
-            queryset.filter(
-                Q(organisation__isnull=True) | Q(organisation__in=sorted(organisations))
-            )
-            .select_related("organisation", "purpose")
-            .order_by("created_at", "id")
-        )
-
-
 # --- The signed-in customer ---------------------------------------------------------------------
-
-
-class CustomerView(ApiBase):
-    authentication_classes = [CustomerSessionAuthentication]
-    permission_classes = [IsCustomer]
-
-    def own_requests(self):
-        identity = self.request.auth
-        return (
-            RightsRequest.objects.filter(
-                subject__personal_number_hash=identity.personal_number_hash
-            )
-            .select_related("legal_entity__organisation", "subject")
-            .order_by("-received_at", "-id")
-        )
 
 
 @extend_schema(
@@ -476,19 +223,3 @@ class MyRequestDetail(CustomerView, generics.RetrieveAPIView):
 
     def get_object(self):
         return get_object_or_404(self.own_requests(), reference=self.kwargs["reference"])
-
-
-class ApiDocs(SpectacularSwaggerSplitView):
-    """Swagger UI from 'self': page and start-up script served apart, so no inline script."""
-
-    template_name = "api/swagger_ui.html"
-    url_name = "api-schema"
-
-
-@extend_schema(exclude=True)
-@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-@authentication_classes([])
-@permission_classes([AllowAny])
-def not_found(request, *args, **kwargs):
-    """Any other address under /api/v1/: a 404 in the API's error shape, not an HTML page."""
-    raise exceptions.NotFound()
