@@ -172,3 +172,24 @@ def test_export_of_a_district_heating_customer(customer, private_storage):
     rows = json.loads(archive.read("meter-readings-cis.json"))["rows"]
     assert len(rows) == fields["meter-readings-cis"]["rows"] > 8000
     assert portability.portable_categories(entity("kalmar-energi-varme")) >= {"meter-readings"}
+
+
+def test_a_customer_of_all_three_kalmar_companies_gets_each_companys_own_data(
+    customer, private_storage
+):
+    subject = customer()
+    products = {
+        "kalmar-energi-forsaljning": "Kalmar Energi Rörligt pris",
+        "kalmar-energi-varme": "Fjärrvärme villa",
+        "kalmar-energi-elnat": "Elnät säkring 20 A",
+    }
+    for slug, product in products.items():
+        request = file_request(subject, entity(slug), level=IdentityLevel.HIGH)
+        _, reader, text = pdf_of(extract.build_register_extract(request.pk))
+
+        assert entity(slug).name in text
+        assert product in text
+        assert all(other not in text for other in products.values() if other != product)
+        assert 4 <= len(reader.pages) <= 12
+        has_readings = "cis-meter-readings.csv" in reader.attachments
+        assert has_readings == (slug != "kalmar-energi-forsaljning")
