@@ -302,3 +302,19 @@ def test_the_request_page_says_what_was_asked_for(alice_client, alice, elnat):
     )
     page = alice_client.get(f"/en/requests/{rectification.reference}/").content.decode()
     assert "Address should be: Storgatan 1" in page
+
+
+def test_no_page_shows_the_full_personal_number(alice_client, alice, alices):
+    number = alice.personal_number
+    paths = [
+        "/org/kalmar-energi/file/",
+        "/requests/",
+        f"/requests/{alices.reference}/",
+        f"/requests/{alices.reference}/withdraw/",
+        f"/submissions/{alices.submission_id}/",
+    ]
+    for path in paths:
+        page = alice_client.get(path).content.decode()
+        assert number.digits not in page, path
+        assert number.formatted() not in page, path
+    assert number.masked() in alice_client.get("/requests/").content.decode()
