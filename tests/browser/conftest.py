@@ -8,6 +8,7 @@ test-artifacts/browser/ and scanned with axe-core (WCAG 2.1 A and AA, best pract
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,7 @@ class Visit:
         self.page = page
         self.base_url = base_url
         self.folder = ARTIFACTS / folder
+        shutil.rmtree(self.folder, ignore_errors=True)  # only this run's pages
         self.folder.mkdir(parents=True, exist_ok=True)
         self.axe = Axe()
         self.count = 0
