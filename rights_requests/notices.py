@@ -25,6 +25,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import deadlines
 from .models import Artifact, Outbox, RightsRequest
 
 logger = logging.getLogger(__name__)
@@ -116,12 +117,12 @@ def deliver(row: Outbox):
 
     def confirm():
         now = timezone.now()
-        workflow.record_event(
-            request,
-            "notice.sent",
-            data={"notice": kind, "outbox": row.idempotency_key, "language": language_of(request)},
-            at=now,
-        )
+        data = {"notice": kind, "outbox": row.idempotency_key, "language": language_of(request)}
+        if kind in ("extended", "refused") and deadlines.receipt_date(now) > request.notice_by:
+            # Art. 12(3), 12(4): due within one month of receipt. Recorded, never hidden.
+            data["late"] = True
+            logger.error("the %s notice of request %s went out late", kind, request.reference)
+        workflow.record_event(request, "notice.sent", data=data, at=now)
         if kind == "extended":
             workflow.mark_extension_notice_sent(request.pk, sent_at=now)
         logger.info("sent %s notice for request %s", kind, request.reference)

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from identity.levels import IdentityLevel
-from rights_requests import outbox, workflow
+from rights_requests import deadlines, outbox, workflow
 from rights_requests.models import (
     Artifact,
     ExtensionReason,
@@ -187,3 +187,18 @@ def test_each_notice_sent_is_an_event_and_no_address_is_recorded_too(make_subjec
     assert RequestEvent.objects.filter(request=with_address, kind="notice.sent").count() == 1
     assert RequestEvent.objects.filter(request=without, kind="notice.no_address").count() == 1
     assert not Outbox.objects.exclude(status=Outbox.State.DONE).exists()
+
+
+def test_an_extension_notice_delayed_past_the_one_month_date_is_recorded_as_late(
+    make_subject, elnat, monkeypatch
+):
+    request = request_in(Status.IN_PROGRESS, make_subject(), elnat)
+    workflow.request_extend(request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Data.")
+    request.refresh_from_db()
+    late = deadlines.deadline_end(request.notice_by) + dt.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: late)  # the broker was down for a month
+    run_all()
+    event = RequestEvent.objects.get(request=request, kind="notice.sent", data__notice="extended")
+    assert event.data["late"] is True
+    on_time = RequestEvent.objects.get(request=request, kind="notice.sent", data__notice="received")
+    assert "late" not in on_time.data
