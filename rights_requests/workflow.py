@@ -202,7 +202,14 @@ def _end_pause(request: RightsRequest, *, today: datetime.date) -> list[str]:
 
 def _lock(request: RightsRequest | int) -> RightsRequest:
     pk = request.pk if isinstance(request, RightsRequest) else request
-    return RightsRequest.objects.select_for_update().select_related("legal_entity").get(pk=pk)
+    # of=("self",): lock the request's row only. Without it PostgreSQL also locks the
+    # joined legal entity's row, and every transition of the company's requests (each
+    # filing too) waits for every other one until it commits (bench/bench_filing.py).
+    return (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("legal_entity")
+        .get(pk=pk)
+    )
 
 
 def _require(request: RightsRequest, allowed: Iterable[str], action: str) -> None:
