@@ -21,6 +21,7 @@ import http.client
 import multiprocessing
 import os
 import platform
+import queue as queue_module
 import signal
 import socket
 import statistics
@@ -180,7 +181,9 @@ class _Process:
 class Gunicorn(_Process):
     """gunicorn serving portal.wsgi with the benchmark settings on 127.0.0.1."""
 
-    def __init__(self, env, *, workers: int, threads: int, log: Path):
+    def __init__(
+        self, env, *, workers: int, threads: int, log: Path, app="portal.wsgi:application"
+    ):
         self.port = free_port()
         self.setup = (
             f"gunicorn {_version('gunicorn')}, {workers} workers x {threads} threads "
@@ -188,7 +191,7 @@ class Gunicorn(_Process):
         )
         args = [
             str(VENV_BIN / "gunicorn"),
-            "portal.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -489,10 +492,141 @@ def run_load(port: int, lanes: list[list[Job]], *, time_cap: float) -> LoadResul
     queue = context.Queue()
     process = context.Process(target=_run_lanes, args=(port, lanes, time_cap, queue))
     process.start()
-    latencies, errors, elapsed, answers = queue.get(timeout=time_cap + 300)
+    while True:
+        try:
+            latencies, errors, elapsed, answers = queue.get(timeout=1)
+            break
+        except queue_module.Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"the load generator exited with {process.exitcode}") from None
     process.join()
     return LoadResult(latencies, errors, elapsed, answers)
 
 
 def split(jobs: list[Job], lanes: int) -> list[list[Job]]:
     return [jobs[i::lanes] for i in range(lanes)]
+
+
+# --- Where the time goes -------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+class Probe:
+    """CPU of the web server and of its database backends, transactions, and lock waits.
+
+    `start()` / `stop()` around a phase; meanwhile a thread samples pg_stat_activity every
+    50 ms for the server's backends that wait on a lock, and the statement they wait in.
+    """
+
+    def __init__(self, server_pid: int, database_url: str):
+        self.server_pid = server_pid
+        self.database_url = database_url
+        self._stop = threading.Event()
+
+    def _connect(self):
+        import psycopg
+        from dj_database_url import parse
+
+        config = parse(self.database_url)
+        return psycopg.connect(
+            host=config["HOST"] or "127.0.0.1",
+            port=config["PORT"] or 5432,
+            user=config["USER"],
+            dbname=config["NAME"],
+            autocommit=True,
+        )
+
+    def _backends(self, conn) -> list[int]:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        ).fetchall()
+        return [pid for (pid,) in rows if pid not in self.exclude]
+
+    def _snapshot(self, conn) -> dict:
+        time.sleep(1.1)  # let the backends flush their statistics (PostgreSQL 15+)
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        commits, inserted, updated = conn.execute(
+            "SELECT xact_commit, tup_inserted, tup_updated FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        ).fetchone()
+        workers = [self.server_pid, *_children(self.server_pid)]
+        return {
+            "app": sum(_cpu_seconds(pid) for pid in workers),
+            "db": {pid: _cpu_seconds(pid) for pid in self._backends(conn)},
+            "commits": commits,
+            "rows": inserted + updated,
+        }
+
+    def start(self, exclude: tuple[int, ...] = ()) -> None:
+        self.exclude = set(exclude)
+        self.conn = self._connect()
+        self.before = self._snapshot(self.conn)
+        self.samples = 0
+        self.waiting = 0
+        self.active = 0
+        self.waits: dict[str, int] = {}
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        conn = self._connect()
+        while not self._stop.wait(0.05):
+            rows = conn.execute(
+                "SELECT wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) "
+                "FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state = 'active'"
+            ).fetchall()
+            self.samples += 1
+            self.active += len(rows)
+            for wait_type, query in rows:
+                if wait_type == "Lock":
+                    self.waiting += 1
+                    self.waits[query] = self.waits.get(query, 0) + 1
+        conn.close()
+
+    def stop(self, requests: int) -> list[str]:
+        self._stop.set()
+        self._thread.join()
+        after = self._snapshot(self.conn)
+        self.conn.close()
+        before = self.before
+        db_cpu = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in after["db"].items())
+        n = max(requests, 1)
+        samples = max(self.samples, 1)
+        lines = [
+            f"  per request: web server CPU {(after['app'] - before['app']) / n * 1000:.2f} ms, "
+            f"PostgreSQL CPU {db_cpu / n * 1000:.2f} ms, "
+            f"{(after['commits'] - before['commits']) / n:.1f} transactions, "
+            f"{(after['rows'] - before['rows']) / n:.1f} rows written",
+            f"  database backends: {self.active / samples:.1f} active on average, "
+            f"{self.waiting / samples:.1f} of them waiting on a lock",
+        ]
+        for query, count in sorted(self.waits.items(), key=lambda item: -item[1])[:3]:
+            lines.append(f"    waiting {100 * count / max(self.waiting, 1):3.0f}% in: {query}")
+        return lines

@@ -42,6 +42,7 @@ from bench._common import (  # noqa: E402
     Client,
     Gunicorn,
     Job,
+    Probe,
     flush_redis,
     form_fields,
     machine,
@@ -132,6 +133,8 @@ def filing_job(port: int, cookies: dict[str, str], index: int, entity_pk: int) -
 def main() -> int:
     env = production_env("filing")
     setup_django(env)
+    from django.db import connection
+
     from datamap.models import LegalEntity
     from identity.models import RateLimitCounter
     from rights_requests.models import Outbox, RightsRequest, Submission
@@ -168,17 +171,26 @@ def main() -> int:
         run_load(server.port, split(warm, CONCURRENCY), time_cap=60)
 
         submissions_before = Submission.objects.count()
+        connection.ensure_connection()
+        own_backend = connection.connection.info.backend_pid
+        probe = Probe(server.process.pid, env["DATABASE_URL"])
+        probe.start(exclude=(own_backend,))
         bare = run_load(
             server.port, split([Job("GET", BARE_PATH)] * COUNT, CONCURRENCY), time_cap=TIME_CAP
         )
+        bare_notes = probe.stop(bare.done)
         # Customer i files jobs i, i + persons, ...: at most FILINGS_PER_PERSON each.
         jobs = [customers[i % persons] for i in range(COUNT)]
+        probe.start(exclude=(own_backend,))
         filing = run_load(server.port, split(jobs, CONCURRENCY), time_cap=TIME_CAP)
+        filing_notes = probe.stop(filing.done)
 
     flush_redis()  # the notices and extracts queued for a worker that is not running
     print()
     print(bare.line("bare view"))
+    print("\n".join(bare_notes))
     print(filing.line("filing (POST)"))
+    print("\n".join(filing_notes))
     for label, result in (("bare", bare), ("filing", filing)):
         for error in result.errors[:5]:
             print(f"  {label} error: {error}")
