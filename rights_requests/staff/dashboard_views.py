@@ -65,7 +65,7 @@ def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | Non
 
 
 def dashboard(request, site):
-    from rights_requests.reminders import extension_proposals
+    from rights_requests.reminders import extension_proposals, failed_effects
 
     _require_dashboard(request)
     on = selectors.today()
@@ -75,6 +75,7 @@ def dashboard(request, site):
         # More open requests than the team answers in a month: extensions proposed with
         # the notice drafted; staff decide (rights_requests/reminders.py).
         "extension_proposals": extension_proposals(request.user, on=on),
+        "failed_effects": failed_effects(request.user),
         "title": _("DPO dashboard"),
     }
     return TemplateResponse(request, "staff/dashboard.html", context)
