@@ -350,3 +350,13 @@ def extension_proposals(user, *, on: datetime.date | None = None, limit: int = 5
             if len(proposals) >= limit:
                 return proposals
     return proposals
+
+
+def failed_effects(user, *, limit: int = 50) -> list[Outbox]:
+    """Outbox rows that failed every attempt, of the requests the user may see (dashboard)."""
+    rows = Outbox.objects.filter(status=Outbox.State.FAILED, request__isnull=False)
+    return list(
+        roles.scope_by_entity(rows, user, "request__legal_entity")
+        .select_related("request")
+        .order_by("-id")[:limit]
+    )

@@ -246,3 +246,17 @@ def test_the_dashboard_shows_the_proposals_with_the_notice_drafted(
     assert 'id="extension-proposals"' in page
     assert request.reference in page
     assert "Vi behöver mer tid för din begäran" in page
+
+
+def test_the_dashboard_lists_failed_work_to_those_who_may_see_the_request(
+    make_subject, elnat, dpo_kalmar, dpo_landskrona
+):
+    request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    Outbox.objects.filter(request=request).update(
+        status=Outbox.State.FAILED, attempts=8, last_error="SMTPServerDisconnected: gone"
+    )
+    page = verified_client(dpo_kalmar).get(reverse("admin:staff_dashboard")).content.decode()
+    assert 'id="failed-effects"' in page and "SMTPServerDisconnected: gone" in page
+    assert request.reference in page
+    other = verified_client(dpo_landskrona).get(reverse("admin:staff_dashboard")).content.decode()
+    assert 'id="failed-effects"' not in other and request.reference not in other
