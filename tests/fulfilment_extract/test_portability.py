@@ -189,3 +189,17 @@ def test_each_builder_takes_only_its_own_right(access_request, export_request, p
     with pytest.raises(ValueError):
         extract.build_register_extract(export_request.pk, connectors=[])
     assert not Artifact.objects.exists()
+
+
+def test_json_lines_split_anywhere_make_the_rows_array():
+    """The COPY fast path's JSON lines become the Python path's `rows` items, however chunked."""
+    rows = [b'{"a":"x\\\\n"}', b'{"a":2}', b'{"a":"\xc3\xa5"}']
+    stream = b"".join(r + b"\n" for r in rows)
+    for size in (1, 2, 3, 7, len(stream)):
+        out = io.BytesIO()
+        chunks = [stream[i : i + size] for i in range(0, len(stream), size)]
+        assert portability._write_json_lines(chunks, out) == 3
+        assert out.getvalue() == b"\n  " + b",\n  ".join(rows)
+    empty = io.BytesIO()
+    assert portability._write_json_lines([], empty) == 0
+    assert empty.getvalue() == b""

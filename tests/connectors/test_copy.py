@@ -1,0 +1,243 @@
+"""The SQL connector's COPY fast path (PostgreSQL) gives the same rows as the Python path.
+
+The data export (rights_requests.fulfilment.portability) writes its CSV and JSON members
+either from SqlConnector.export() row by row, or from copy_csv()/copy_json(), which have
+PostgreSQL's COPY write the bytes. Parsed with csv.reader and json.loads, both ZIPs must
+hold the same rows, for awkward values too: Unicode, quotes, commas, line breaks,
+backslashes, control characters, NULLs and empty strings, times with and without
+microseconds, dates, decimals, integers and booleans.
+"""
+
+import csv
+import datetime
+import io
+import json
+import zipfile
+
+import pytest
+from django.db import connections
+
+from datamap import democis
+from datamap.connectors.sql import SqlConnector
+from datamap.models import System
+from rights_requests.fulfilment import portability
+
+from .conftest import TODAY
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=["default", "cis"])]
+
+AWKWARD_TEXTS = [
+    "plain",
+    "Åsa Öberg – ärende ü € 😀",
+    'He said "hi", then left',
+    "line one\nline two\r\nline three",
+    "back\\slash \\n not a newline \\\\ two",
+    "tab\there",
+    "bell\x07 and unit separator\x1f and \x01\x02",
+    "",
+    None,
+    ",",
+    '"',
+    "\\.",
+    "%(lookup_hash)s and 100 %",
+    "it's",
+]
+
+TABLE = """
+CREATE TABLE copy_check (
+    id VARCHAR(20) PRIMARY KEY,
+    lookup_hash VARCHAR(64),
+    note TEXT,
+    happened TIMESTAMP WITH TIME ZONE,
+    naive TIMESTAMP,
+    day DATE,
+    amount NUMERIC(12, 2),
+    short_amount NUMERIC(10, 1),
+    visits INTEGER,
+    big BIGINT,
+    active BOOLEAN,
+    "Odd ""name"", with comma" TEXT
+)
+"""
+
+FIELDS = [
+    ["id", "Row", "str"],
+    ["note", "Note", "str"],
+    ["happened", "When (UTC)", "datetime"],
+    ["naive", "When, stored without zone", "datetime"],
+    ["day", "Day", "date"],
+    ["amount", "Amount", "decimal2"],
+    ["short_amount", "Amount with one place", "decimal2"],
+    ["visits", "Visits", "int"],
+    ["big", "Big number as text", "str"],
+    ["active", "Active", "bool"],
+    ["missing", "Configured but not read", "str"],
+]
+
+
+def category(read: str, fields=FIELDS) -> dict:
+    return {
+        "key": "id",
+        "keys": "SELECT id FROM copy_check WHERE lookup_hash = :lookup_hash ORDER BY id",
+        "read": read,
+        "fields": fields,
+    }
+
+
+READ_ALL = (
+    'SELECT id, note, happened, naive, day, amount, short_amount, visits, big, active, "Odd ""name"", '
+    'with comma" FROM copy_check WHERE lookup_hash = :lookup_hash ORDER BY id'
+)
+
+
+@pytest.fixture
+def copy_connector(db, elnat, make_subject):
+    subject = make_subject()
+    config = {
+        "database": "default",
+        "categories": {
+            "copy-check": category(READ_ALL),
+            "copy-empty": category(READ_ALL.replace(":lookup_hash", "'nobody'")),
+            # REAL has no exact SQL form of Python's float text: the Python path is used.
+            "copy-float": category(
+                "SELECT id, amount::real AS amount FROM copy_check "
+                "WHERE lookup_hash = :lookup_hash ORDER BY id",
+                [["id", "Row", "str"], ["amount", "Amount", "decimal2"]],
+            ),
+            "meter-readings": democis.CIS_CATEGORIES["meter-readings"],
+        },
+    }
+    system = System.objects.create(
+        code="copy-cis", name="CIS on PostgreSQL", connector="sql", connector_config=config
+    )
+    system.legal_entities.add(elnat)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(TABLE)
+        base = datetime.datetime(2024, 3, 31, 0, 30, tzinfo=datetime.UTC)
+        for index, text in enumerate(AWKWARD_TEXTS):
+            cursor.execute(
+                "INSERT INTO copy_check VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    f"r{index:02}",
+                    subject.personal_number_hash,
+                    text,
+                    None
+                    if index == 3
+                    else base + datetime.timedelta(hours=index, microseconds=index * 7 % 3),
+                    None
+                    if index == 4
+                    else datetime.datetime(
+                        2020, 1, 1, 12, 0, 0, index * 1000, tzinfo=datetime.UTC
+                    ).replace(tzinfo=None),
+                    None
+                    if index == 5
+                    else datetime.date(1999, 12, 31) + datetime.timedelta(days=index),
+                    None if index == 6 else f"{index * 1234.5:.2f}",
+                    None if index == 7 else f"{-index / 10:.1f}",
+                    None if index == 8 else index * 3,
+                    None if index == 9 else 9_000_000_000_000 + index,
+                    None if index == 10 else index % 2 == 0,
+                    text,
+                ],
+            )
+    return SqlConnector(system, elnat), subject
+
+
+def build_zip(connector, subject, code: str, *, fast: bool) -> zipfile.ZipFile:
+    source = portability.ExportSource(
+        system="copy-cis",
+        category=code,
+        category_name=code,
+        fields=[(n, str(d)) for n, d in connector.fields(code)],
+        rows=lambda: connector.export(subject, code),
+        copier=(connector, subject) if fast else None,
+    )
+    target = io.BytesIO()
+    counts = portability.write_export_zip(target, [source], readme="test")
+    archive = zipfile.ZipFile(io.BytesIO(target.getvalue()))
+    archive.counts = counts
+    return archive
+
+
+def parsed(archive: zipfile.ZipFile, stem: str) -> tuple[list[list[str]], dict]:
+    text = archive.read(f"{stem}.csv").decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline=""))), json.loads(archive.read(f"{stem}.json"))
+
+
+def test_copy_and_python_paths_give_the_same_rows(copy_connector):
+    connector, subject = copy_connector
+    assert connector.copy_plan(subject, "copy-check") is not None  # the fast path is taken
+
+    python = build_zip(connector, subject, "copy-check", fast=False)
+    fast = build_zip(connector, subject, "copy-check", fast=True)
+
+    python_csv, python_json = parsed(python, "copy-check-copy-cis")
+    fast_csv, fast_json = parsed(fast, "copy-check-copy-cis")
+    assert fast_csv == python_csv
+    assert fast_json == python_json
+    assert fast.counts == python.counts == {"copy-check-copy-cis": len(AWKWARD_TEXTS)}
+    assert fast.read("fields.json") == python.read("fields.json")
+    # The values read as the Python path writes them.
+    header = fast_csv[0]
+    assert header == [f[0] for f in FIELDS] + ['Odd "name", with comma']
+    notes = [row[header.index("note")] for row in fast_csv[1:]]
+    assert notes == [t or "" for t in AWKWARD_TEXTS]
+    assert [row["note"] for row in fast_json["rows"]] == AWKWARD_TEXTS
+    first = fast_json["rows"][0]
+    assert first["happened"] == "2024-03-31T00:30:00+00:00"
+    assert fast_json["rows"][1]["happened"] == "2024-03-31T01:30:00.000001+00:00"
+    assert first["naive"] == "2020-01-01T12:00:00+00:00"
+    assert first["day"] == "1999-12-31"
+    assert fast_json["rows"][1]["short_amount"] == "-0.10"
+    assert fast_json["rows"][2]["visits"] == 6
+    assert fast_json["rows"][2]["big"] == "9000000000002"
+    assert fast_json["rows"][2]["active"] is True
+    assert fast_json["rows"][2]["missing"] is None
+    assert fast_csv[2][header.index("active")] == "False"  # r01
+
+
+def test_meter_readings_of_the_demo_cis_are_the_same_both_ways(db, elnat, make_subject):
+    democis.create_schema("default")
+    config = {"database": "default", "categories": democis.CIS_CATEGORIES}
+    system = System.objects.create(
+        code="copy-cis", name="CIS", connector="sql", connector_config=config
+    )
+    alice = make_subject()
+    democis.seed(
+        [{"personal_number": alice.personal_number, "companies": ["kalmar-energi-elnat"]}],
+        today=TODAY,
+        alias="default",
+    )
+    connector = SqlConnector(system, elnat)
+    for code in ("meter-readings", "invoices", "contracts", "identity"):
+        python = build_zip(connector, alice, code, fast=False)
+        fast = build_zip(connector, alice, code, fast=True)
+        stem = f"{code}-copy-cis"
+        assert parsed(fast, stem) == parsed(python, stem), code
+        assert fast.counts == python.counts
+    assert fast.counts  # identity: one row
+    assert python.counts  # and the readings above: a year of hours
+    assert build_zip(connector, alice, "meter-readings", fast=True).counts == {
+        "meter-readings-copy-cis": 8760
+    }
+
+
+def test_no_rows_give_the_same_empty_files(copy_connector):
+    connector, subject = copy_connector
+    python = build_zip(connector, subject, "copy-empty", fast=False)
+    fast = build_zip(connector, subject, "copy-empty", fast=True)
+    stem = "copy-empty-copy-cis"
+    assert parsed(fast, stem) == parsed(python, stem)
+    assert parsed(fast, stem)[0] == [[f[0] for f in FIELDS]]
+    assert json.loads(fast.read(f"{stem}.json"))["rows"] == []
+    assert fast.counts == {stem: 0}
+
+
+def test_a_type_without_an_exact_form_falls_back_to_python(copy_connector):
+    connector, subject = copy_connector
+    assert connector.copy_plan(subject, "copy-float") is None
+    python = build_zip(connector, subject, "copy-float", fast=False)
+    fast = build_zip(connector, subject, "copy-float", fast=True)
+    stem = "copy-float-copy-cis"
+    assert parsed(fast, stem) == parsed(python, stem)
+    assert fast.counts[stem] == len(AWKWARD_TEXTS)
