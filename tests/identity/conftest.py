@@ -57,7 +57,7 @@ class EidBrowser:
         self.provider = provider
         self.http = requests.Session()
 
-    def start(self, next_url="/en/", language_prefix=""):
+    def start(self, next_url="/en/", language_prefix="/en"):  # the assertions read English
         response = self.client.post(f"{language_prefix}/identity/eid/start/", {"next": next_url})
         assert response.status_code == 302, response.content
         return response["Location"]
@@ -75,7 +75,7 @@ class EidBrowser:
         assert answer.status_code == 302, answer.text
         return answer.headers["Location"]
 
-    def sign_in(self, next_url="/en/", language_prefix="", **form):
+    def sign_in(self, next_url="/en/", language_prefix="/en", **form):
         """Run the whole flow; return the portal's response to the callback."""
         callback = self.approve(self.start(next_url, language_prefix), **form)
         assert callback.startswith(CALLBACK)

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from identity.uploads import validate_proof_upload
@@ -40,14 +41,21 @@ def test_a_png_renamed_pdf_is_judged_png():
     assert validate_proof_upload(proof) == ("image/png", "png")
 
 
-def test_a_text_file_named_pdf_is_refused():
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "PDF document or a JPEG or PNG image"),
+        ("sv", "PDF-dokument eller en JPEG- eller PNG-bild"),
+    ],
+)
+def test_a_text_file_named_pdf_is_refused(language, says):
     proof = upload(
         "fullmakt.pdf", b"I hereby authorise my neighbour.\n", content_type="application/pdf"
     )
-    with pytest.raises(ValidationError) as refused:
+    with translation.override(language), pytest.raises(ValidationError) as refused:
         validate_proof_upload(proof)
     assert refused.value.code == "wrong_type"
-    assert "PDF document or a JPEG or PNG image" in refused.value.messages[0]
+    assert says in refused.value.messages[0]
 
 
 def test_a_file_over_the_limit_is_refused(settings):
