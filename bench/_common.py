@@ -585,11 +585,13 @@ class Probe:
     def start(self, exclude: tuple[int, ...] = ()) -> None:
         self.exclude = set(exclude)
         self.conn = self._connect()
+        self.exclude.add(self.conn.info.backend_pid)
         self.before = self._snapshot(self.conn)
         self.samples = 0
         self.waiting = 0
         self.active = 0
         self.waits: dict[str, int] = {}
+        self.last_cpu: dict[int, float] = dict(self.before["db"])
         self._stop.clear()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -602,6 +604,9 @@ class Probe:
                 "FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND state = 'active'"
             ).fetchall()
+            # Backends come and go (CONN_MAX_AGE): keep the last CPU seen of each.
+            for pid in self._backends(conn):
+                self.last_cpu[pid] = _cpu_seconds(pid) or self.last_cpu.get(pid, 0.0)
             self.samples += 1
             self.active += len(rows)
             for wait_type, query in rows:
@@ -616,7 +621,8 @@ class Probe:
         after = self._snapshot(self.conn)
         self.conn.close()
         before = self.before
-        db_cpu = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in after["db"].items())
+        self.last_cpu.update(after["db"])
+        db_cpu = sum(cpu - before["db"].get(pid, 0.0) for pid, cpu in self.last_cpu.items())
         n = max(requests, 1)
         samples = max(self.samples, 1)
         lines = [
