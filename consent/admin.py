@@ -60,7 +60,10 @@ class ConsentTextAdmin(admin.ModelAdmin):
         return []
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.records.exists()
+        # Only with the permission, and never a text that someone agreed to (Art. 7(1)).
+        return super().has_delete_permission(request, obj) and (
+            obj is None or not obj.records.exists()
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -262,14 +262,7 @@ for _model, (_viewers, _in_scope) in ADMIN_MODELS.items():
 
 # Defects found by this matrix in other parts, reported to their owners. Each must still
 # be a defect (the test says so when it is fixed, so that the line is removed).
-KNOWN_DEFECTS = {
-    ("admin/consent/consenttext/<path:object_id>/delete/", "staff"): (
-        "ConsentTextAdmin.has_delete_permission ignores the user's permissions"
-    ),
-    ("admin/consent/consenttext/<path:object_id>/delete/", "dpo"): (
-        "ConsentTextAdmin.has_delete_permission ignores the user's permissions"
-    ),
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def _content_type_id(app_label, model):
