@@ -295,6 +295,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Cache: rate limits (identity, API throttles) count in it, so several web processes
+# must share one: CACHE_URL=redis://host:6379/1 in production. The default is per process.
+CACHE_URL = env("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # Celery. Embedded default: kombu's filesystem transport under var/broker, so that
 # `make run` needs no service. Production: CELERY_BROKER_URL=redis://...
 BROKER_DIR = VAR_DIR / "broker"
