@@ -45,6 +45,13 @@ FULFILMENT_ACTIONS = {
 }
 # The effects that store a file with its Artifact row (rights_requests.fulfilment).
 FILE_KINDS = (Outbox.Kind.EXTRACT, Outbox.Kind.EXPORT)
+# Connector calls change the utility's other systems, which the portal's transaction
+# cannot roll back: a call that failed half-way inside one transaction would lose the
+# audit rows of what it did change, and its rerun would find nothing left to report.
+# They run under a claim instead, like e-mail: each step records its own audit rows as
+# it goes, and a rerun after a crash carries on where it stopped (every fulfilment
+# function is safe to run again).
+CLAIMED_KINDS = (*EMAIL_KINDS, Outbox.Kind.FULFILMENT)
 DB_CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -197,7 +204,7 @@ def run(row_id: int) -> bool:
     row = Outbox.objects.filter(pk=row_id).only("kind", "status").first()
     if row is None or row.status != Outbox.State.PENDING:
         return False
-    if row.kind in EMAIL_KINDS:
+    if row.kind in CLAIMED_KINDS:
         return _run_email(row_id)
     if row.kind in FILE_KINDS:
         return _db_retry(lambda: remove_orphan_files(row_id), lambda: _run_transactional(row_id))

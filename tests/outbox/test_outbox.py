@@ -269,3 +269,31 @@ def test_an_email_handed_over_again_after_a_crash_is_the_same_message(make_subje
         first.message()["Message-ID"]
         == f"<outbox.notice.{request.pk}.received.1@dsr-portal.invalid>"
     )
+
+
+def test_a_connector_call_that_fails_half_way_keeps_the_audit_of_what_it_did(
+    make_subject, elnat, monkeypatch
+):
+    """Connector calls change other systems, which no portal transaction can roll back:
+    what a failed run did stays in the trail, and the rerun carries on and finishes."""
+    request = file_request(make_subject(), elnat, right=Right.ERASURE, level=IdentityLevel.HIGH)
+    row = outbox.enqueue_fulfilment(request, "erasure.carry_out")
+    runs = []
+
+    def half_then_whole(row):
+        runs.append(row.pk)
+        workflow.record_event(request, "connector.action", data={"step": len(runs)})
+        if len(runs) == 1:
+            raise ConnectionError("the customer system went away after one step")
+
+    monkeypatch.setitem(outbox.EFFECTS, Outbox.Kind.FULFILMENT, half_then_whole)
+    assert outbox.run(row.pk) is False
+    row.refresh_from_db()
+    assert row.status == Outbox.State.PENDING and row.attempts == 1
+    assert RequestEvent.objects.filter(request=request, kind="connector.action").count() == 1
+
+    Outbox.objects.filter(pk=row.pk).update(available_at=timezone.now(), claimed_until=None)
+    assert outbox.run(row.pk) is True
+    assert outbox.run(row.pk) is False  # done: a redelivery does nothing
+    steps = RequestEvent.objects.filter(request=request, kind="connector.action")
+    assert sorted(event.data["step"] for event in steps) == [1, 2]
