@@ -89,6 +89,8 @@ def deliver(row: Outbox):
     from . import outbox, workflow
 
     kind = row.payload["notice"]
+    if kind == "receipt":
+        return _deliver_receipt(row)
     request = RightsRequest.objects.select_related(
         "subject", "submission", "legal_entity__organisation"
     ).get(pk=row.request_id)
@@ -126,6 +128,49 @@ def deliver(row: Outbox):
         if kind == "extended":
             workflow.mark_extension_notice_sent(request.pk, sent_at=now)
         logger.info("sent %s notice for request %s", kind, request.reference)
+
+    return confirm
+
+
+def _deliver_receipt(row: Outbox):
+    """One receipt for a whole web submission, listing every request (R10)."""
+    from . import outbox, workflow
+    from .models import Submission
+    from .portal.services import render_receipt
+
+    submission = Submission.objects.select_related("subject", "organisation").get(
+        pk=row.payload["submission"]
+    )
+    recipient, subject_line, text, html, requests = render_receipt(submission)
+    if not recipient:
+
+        def record_no_address():
+            for request in requests:
+                workflow.record_event(
+                    request,
+                    "notice.no_address",
+                    data={"notice": "receipt", "outbox": row.idempotency_key},
+                )
+
+        return record_no_address
+    message = EmailMultiAlternatives(
+        subject_line,
+        text,
+        to=[recipient],
+        headers={
+            "Message-ID": outbox.message_id(row.idempotency_key),
+            "X-DSR-Outbox": row.idempotency_key,
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+    def confirm():
+        now = timezone.now()
+        data = {"notice": "receipt", "outbox": row.idempotency_key, "language": submission.language}
+        for request in requests:
+            workflow.record_event(request, "notice.sent", data=data, at=now)
+        logger.info("sent the receipt of submission %s (%d requests)", submission.pk, len(requests))
 
     return confirm
 

@@ -321,12 +321,15 @@ def file_submission(
     identity_method: str = "",
     registered_by=None,
     route: bool = True,
+    one_receipt: bool = False,
 ) -> Submission:
     """File one submission: one request per legal entity and right, each with its deadline.
 
     Each request starts `received`. With `route` (the default), one whose identity need
     is met goes on to `in_progress` and the others wait in `awaiting_identity` with
-    instructions sent; without it they stay `received` for staff triage.
+    instructions sent; without it they stay `received` for staff triage. Each request's
+    "received" notice acknowledges it (R10); with `one_receipt` a single receipt listing
+    them all goes instead (the portal's filing form).
     """
     if not items:
         raise ValueError("a submission needs at least one request")
@@ -377,13 +380,26 @@ def file_submission(
                 customer_visible=True,
                 at=received_at if channel != Channel.WEB else None,
             )
-            _queue_notice(request, "received", received)
+            if not one_receipt:
+                _queue_notice(request, "received", received)
             if not route:
                 continue
             if satisfies(identity_level, request.identity_required):
                 request_start(request, by=registered_by)
             else:
                 request_await_identity(request, by=registered_by)
+        if one_receipt:
+            # One acknowledgement listing every request of the submission (R10), in
+            # place of a "received" notice per request.
+            from . import outbox
+            from .models import Outbox
+
+            outbox.enqueue(
+                Outbox.Kind.NOTICE,
+                key=f"receipt:{submission.pk}",
+                request=submission.requests.order_by("pk").first(),
+                payload={"notice": "receipt", "submission": submission.pk},
+            )
     return submission
 
 

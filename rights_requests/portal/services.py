@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,7 +30,6 @@ from ..models import (
     Artifact,
     DataSubject,
     Message,
-    RequestEvent,
     RightsRequest,
     Status,
     Submission,
@@ -144,10 +142,7 @@ def file_from_portal(
         items = [
             workflow.RequestItem(i.legal_entity, i.right, {**i.details, **marker}) for i in items
         ]
-    filed: dict[str, int] = {}
     with transaction.atomic():
-        # Registered first, so that on commit the summary goes before the per-request notices.
-        transaction.on_commit(lambda: filed and send_receipt(filed["id"]), robust=True)
         submission = workflow.file_submission(
             subject=subject,
             organisation=organisation,
@@ -158,10 +153,10 @@ def file_from_portal(
             representative_name=representative_name,
             identity_level=level,
             identity_method=method,
+            one_receipt=True,
         )
         if representation is not None:
             _keep_proof(submission, representation.proof)
-        filed["id"] = submission.pk
     logger.info(
         "web submission %s filed: %d request(s), level %s", submission.pk, len(items), level
     )
@@ -193,27 +188,17 @@ def _keep_proof(submission: Submission, upload) -> None:
         workflow.record_event(request, "proof.received", data={"artifact": artifact.pk})
 
 
-def send_receipt(submission_id: int) -> bool:
-    """Send one e-mail listing every request of the submission (R10: acknowledgement).
+def render_receipt(submission: Submission):
+    """The receipt of a web submission: one e-mail listing every request (R10).
 
-    A summary on top of each request's own "received" notice, which the workflow records
-    in the outbox and which therefore cannot be lost; this one is sent once on commit
-    and recorded as a `notice.sent` event with notice "receipt" on each request, so a
-    second call sends nothing. A failure is logged and leaves those notices to go.
+    Returns (recipient, subject line, text, HTML, requests); the recipient is empty when
+    the customer gave no address. Sent once through the outbox (notices.deliver), which
+    records it as a `notice.sent` event with notice "receipt" on each request.
     """
-    submission = Submission.objects.select_related("subject", "organisation").get(pk=submission_id)
     requests = list(
         submission.requests.select_related("legal_entity").order_by("legal_entity__name", "pk")
     )
-    if not requests:
-        return False
-    if RequestEvent.objects.filter(
-        request__in=requests, kind="notice.sent", data__notice="receipt"
-    ).exists():
-        return False
     recipient = submission.contact_email or submission.subject.email
-    if not recipient:
-        return False
     with translation.override(submission.language):
         context = {
             "submission": submission,
@@ -227,17 +212,7 @@ def send_receipt(submission_id: int) -> bool:
         )
         text = render_to_string("portal/emails/receipt.txt", context)
         html = render_to_string("portal/emails/receipt.html", context)
-    message = EmailMultiAlternatives(subject_line, text, to=[recipient])
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except OSError:
-        logger.exception("the receipt of submission %s could not be sent", submission_id)
-        return False
-    now = timezone.now()
-    for request in requests:
-        workflow.record_event(request, "notice.sent", data={"notice": "receipt"}, at=now)
-    return True
+    return recipient, subject_line, text, html, requests
 
 
 # --- Following a request -------------------------------------------------------------------
