@@ -66,6 +66,7 @@ def production_env(name: str) -> dict[str, str]:
         "DATABASE_URL": f"{PG_BASE}/dsr_bench_{name}",
         "CIS_DATABASE_URL": f"{PG_BASE}/dsr_bench_{name}_cis",
         "CELERY_BROKER_URL": REDIS_URL,
+        "CACHE_URL": REDIS_URL,  # the cache every web process shares (API throttles)
         "CELERY_TASK_ALWAYS_EAGER": "false",
         # A local mail relay's stand-in: each message is rendered and written to a file.
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
