@@ -117,3 +117,31 @@ def pytest_collection_modifyitems(config, items):
                 if reason:
                     item.add_marker(pytest.mark.skip(reason=f"[service:{marker}] {reason}"))
                     break
+
+
+# --- One headless Chromium for the whole run -----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium through Playwright, shared by every browser test of the run.
+
+    Playwright's sync API runs an event loop in this thread, and only one may run, so
+    the browser tests of every part use this one session (a second sync_playwright()
+    would fail). The test's own ORM calls stay synchronous, so Django's async-safety
+    guard is lifted while it runs.
+    """
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                headless=True,
+                args=["--no-sandbox", "--disable-dev-shm-usage"],
+            )
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

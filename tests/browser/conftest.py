@@ -6,7 +6,6 @@ browser is launched from CHROMIUM_PATH. Each page visited is screenshotted into
 test-artifacts/browser/ and scanned with axe-core (WCAG 2.1 A and AA, best practices).
 """
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -22,24 +21,6 @@ AXE_OPTIONS = {
     },
     "resultTypes": ["violations"],
 }
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still synchronous, so Django's async-safety guard is lifted for browser tests.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class Visit:

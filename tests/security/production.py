@@ -19,6 +19,7 @@ _TEST_ONLY = {
     "DEV_EID_ENABLED",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' session; never in production
 }
 
 

@@ -4,7 +4,6 @@ Chromium reports every blocked inline script, inline style or foreign resource a
 `securitypolicyviolation` event; the pages must raise none.
 """
 
-import os
 
 import pytest
 from django.conf import settings as django_settings
@@ -28,19 +27,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage"],
-        )
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser(chromium):
+    """The run's shared Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture
