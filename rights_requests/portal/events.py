@@ -22,6 +22,23 @@ EVENT_TEXT = {
     "message.sent": _("Customer service sent you a message."),
     "message.received": _("You sent a message."),
     "file.downloaded": _("You downloaded a file."),
+    "extract.ready": _("Your register extract is ready to download."),
+    "extract.letter_created": _(
+        "Your register extract will be sent by post to your registered address."
+    ),
+    "letter.batched": _("Your register extract was handed to the printer for posting."),
+    "export.ready": _("Your data export is ready to download."),
+    "erasure.decided": _(
+        "We erased what we may and listed what the law makes us keep, and until when."
+    ),
+    "rectification.applied": _("We corrected your data and told those we had shared it with."),
+    "restriction.applied": _("We restricted the processing of your data."),
+    "restriction.lift_notified": _("We told you that the restriction will be lifted."),
+    "restriction.lifted": _("The restriction of your data was lifted."),
+    "objection.suppressed": _("You will no longer receive direct marketing from us."),
+    "objection.assessment_needed": _(
+        "We restricted the processing you objected to while we assess your objection."
+    ),
 }
 
 
