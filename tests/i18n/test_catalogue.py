@@ -25,6 +25,9 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 from portal.management.commands.compiletranslations import merged_catalogue, sources_of
+from rights_requests.models import Status
+from tests.portal.conftest import sign_in
+from tests.rights_requests.factories import request_in
 
 BASE = Path(settings.BASE_DIR)
 MESSAGES_DIR = BASE / "locale" / "sv" / "LC_MESSAGES"
@@ -334,6 +337,42 @@ def test_customer_pages_under_en_are_in_english(client, compiled_locale, merged,
     assert (
         sorted(sentence for sentence in sentences(merged, swedish=True) if sentence in text) == []
     )
+
+
+@pytest.fixture
+def signed_in_pages(client, make_subject, elnat):
+    """Alice, signed in with e-identification, with one request waiting for her answer."""
+    alice = make_subject("Alice", "Andersson")
+    rights_request = request_in(Status.AWAITING_CUSTOMER, alice, elnat)
+    sign_in(
+        client,
+        alice.personal_number,
+        email=alice.email,
+        given_name="Alice",
+        family_name="Andersson",
+    )
+    return [
+        "/requests/",
+        f"/requests/{rights_request.reference}/",
+        f"/requests/{rights_request.reference}/withdraw/",
+        f"/org/{elnat.organisation.slug}/file/",
+        "/consent/",
+    ]
+
+
+def test_signed_in_customer_pages_are_in_swedish(client, compiled_locale, merged, signed_in_pages):
+    for path in signed_in_pages:
+        response = client.get(path)
+        text = visible_text(response)
+
+        assert response.status_code == 200, path
+        assert (
+            len([sentence for sentence in sentences(merged, swedish=True) if sentence in text]) >= 3
+        ), path
+        assert (
+            sorted(sentence for sentence in sentences(merged, swedish=False) if sentence in text)
+            == []
+        ), path
 
 
 def test_the_start_page_speaks_of_the_rights_in_swedish(client, compiled_locale, db):
