@@ -25,9 +25,11 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 from portal.management.commands.compiletranslations import merged_catalogue, sources_of
+from rights_requests import roles
 from rights_requests.models import Status
 from tests.portal.conftest import sign_in
 from tests.rights_requests.factories import request_in
+from tests.staff.conftest import make_staff, verified_client
 
 BASE = Path(settings.BASE_DIR)
 MESSAGES_DIR = BASE / "locale" / "sv" / "LC_MESSAGES"
@@ -362,6 +364,30 @@ def signed_in_pages(client, make_subject, elnat):
 
 def test_signed_in_customer_pages_are_in_swedish(client, compiled_locale, merged, signed_in_pages):
     for path in signed_in_pages:
+        response = client.get(path)
+        text = visible_text(response)
+
+        assert response.status_code == 200, path
+        assert (
+            len([sentence for sentence in sentences(merged, swedish=True) if sentence in text]) >= 3
+        ), path
+        assert (
+            sorted(sentence for sentence in sentences(merged, swedish=False) if sentence in text)
+            == []
+        ), path
+
+
+def test_the_staff_pages_are_in_swedish(compiled_locale, merged, make_subject, elnat):
+    dpo = make_staff("dora.dpo", roles.DPO, organisations=[elnat.organisation])
+    rights_request = request_in(Status.IN_PROGRESS, make_subject("Elin", "Ek"), elnat)
+    client = verified_client(dpo)
+    for path in [
+        "/admin/",
+        "/admin/rights_requests/rightsrequest/",
+        f"/admin/rights_requests/rightsrequest/{rights_request.pk}/change/",
+        "/admin/rights_requests/rightsrequest/register/",
+        "/admin/dashboard/",
+    ]:
         response = client.get(path)
         text = visible_text(response)
 
