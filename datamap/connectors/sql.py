@@ -89,6 +89,47 @@ def coerce(value, kind: str):
     return str(value) if not isinstance(value, str) else value
 
 
+def _apply(function, value):
+    return function(value)
+
+
+def converter(kind: str):
+    """Return a function doing what `coerce(value, kind)` does, quicker for the usual types.
+
+    export() calls it once per value, so the common cases (text as text, a Decimal or an
+    ISO time string from the database) take a short way; anything else goes to coerce().
+    """
+    if kind == "str":
+        return lambda value: value if value is None or type(value) is str else str(value)
+    if kind == "datetime":
+        utc = datetime.UTC
+
+        def to_datetime(value):
+            if type(value) is str:
+                try:
+                    moment = datetime.datetime.fromisoformat(value)
+                except ValueError:
+                    return coerce(value, kind)
+                if moment.tzinfo is None:
+                    return moment.replace(tzinfo=utc)
+                return moment if moment.tzinfo is utc else moment.astimezone(utc)
+            if type(value) is datetime.datetime and value.tzinfo is utc:
+                return value
+            return coerce(value, kind)
+
+        return to_datetime
+    if kind.startswith("decimal"):
+        exponent = Decimal(1).scaleb(-int(kind[7:] or 2))
+
+        def to_decimal(value):
+            if type(value) is Decimal:
+                return value.quantize(exponent)  # Decimal(str(d)) is d
+            return coerce(value, kind)
+
+        return to_decimal
+    return lambda value: coerce(value, kind)
+
+
 def alias_for(system) -> str:
     """Return the Django database alias of a system's database, registering a URL."""
     config = system.connector_config or {}
@@ -219,13 +260,10 @@ class SqlConnector(Connector):
         try:
             cursor.execute(query, {n: params[n] for n in names})
             columns = [c[0] for c in cursor.description]
-            kinds = [types.get(c, "str") for c in columns]
+            convert = [converter(types.get(c, "str")) for c in columns]
             while rows := cursor.fetchmany(FETCH_SIZE):
                 for row in rows:
-                    yield {
-                        column: coerce(value, kind)
-                        for column, value, kind in zip(columns, row, kinds, strict=True)
-                    }
+                    yield dict(zip(columns, map(_apply, convert, row), strict=True))
         finally:
             cursor.close()
 

@@ -206,7 +206,13 @@ class MonthlySummary:
             end = datetime.datetime(
                 local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=STOCKHOLM
             )
-            month = self._month = (start, end, (local.year, local.month))
+            # Bounds in the rows' own zone: aware times of one tzinfo compare quickly.
+            zone = moment.tzinfo
+            month = self._month = (
+                start.astimezone(zone),
+                end.astimezone(zone),
+                (local.year, local.month),
+            )
         return month[2]
 
     def add(self, row: dict) -> None:
@@ -217,7 +223,12 @@ class MonthlySummary:
                 return
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=STOCKHOLM)
-        group = (*(row.get(k) for k in self.key_fields), self._month_of(moment))
+        month = self._month
+        if month is not None and month[0] <= moment < month[1]:
+            key = month[2]
+        else:
+            key = self._month_of(moment)
+        group = (*map(row.get, self.key_fields), key)
         entry = self.groups.get(group)
         if entry is None:
             entry = self.groups[group] = [0, [Decimal(0)] * len(self.value_fields)]
@@ -226,7 +237,7 @@ class MonthlySummary:
         for i, name in enumerate(self.value_fields):
             value = row.get(name)
             if value is not None:
-                sums[i] += value if isinstance(value, Decimal) else Decimal(str(value))
+                sums[i] += value if type(value) is Decimal else Decimal(str(value))
 
     def tables(self, descriptions: dict[str, str], lang: str) -> list[dict]:
         """One table per series key and number column: a row per year, a column per month."""
@@ -352,6 +363,8 @@ def write_block_rows(
     header_written = False
     kept: list[dict] = []
     summary: MonthlySummary | None = None
+    encode = JSON_ROW.encode
+    count = block.row_count
     for row in rows:
         if not header_written:
             names = names or list(row)
@@ -361,9 +374,9 @@ def write_block_rows(
             header_written = True
         values = [jsonable(row.get(n)) for n in names]
         writer.writerow(values)
-        json_file.write(("," if block.row_count else "") + "\n    ")
-        json_file.write(JSON_ROW.encode(values))
-        block.row_count += 1
+        json_file.write(("," if count else "") + "\n    " + encode(values))
+        count += 1
+        block.row_count = count
         if summary is None:
             kept.append(row)
             if summarise or len(kept) > LONG_SERIES_MIN_ROWS:
