@@ -89,10 +89,6 @@ def coerce(value, kind: str):
     return str(value) if not isinstance(value, str) else value
 
 
-def _apply(function, value):
-    return function(value)
-
-
 def converter(kind: str):
     """Return a function doing what `coerce(value, kind)` does, quicker for the usual types.
 
@@ -124,6 +120,8 @@ def converter(kind: str):
         def to_decimal(value):
             if type(value) is Decimal:
                 return value.quantize(exponent)  # Decimal(str(d)) is d
+            if type(value) is float or type(value) is int:
+                return Decimal(str(value)).quantize(exponent)
             return coerce(value, kind)
 
         return to_decimal
@@ -263,7 +261,9 @@ class SqlConnector(Connector):
             convert = [converter(types.get(c, "str")) for c in columns]
             while rows := cursor.fetchmany(FETCH_SIZE):
                 for row in rows:
-                    yield dict(zip(columns, map(_apply, convert, row), strict=True))
+                    yield dict(
+                        zip(columns, [f(v) for f, v in zip(convert, row, strict=True)], strict=True)
+                    )
         finally:
             cursor.close()
 

@@ -372,7 +372,7 @@ def write_block_rows(
             names += extra
             writer.writerow(names)
             header_written = True
-        values = [jsonable(row.get(n)) for n in names]
+        values = [v if type(v) is str else jsonable(v) for v in map(row.get, names)]
         writer.writerow(values)
         json_file.write(("," if count else "") + "\n    " + encode(values))
         count += 1
