@@ -50,6 +50,7 @@ from .base import Connector, ConnectorError, ConnectorResult
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 FETCH_SIZE = 2000
 COPY_CHUNK = 1 << 16  # bytes handed on at a time by copy_csv / copy_json
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 
 def to_pyformat(sql: str) -> tuple[str, list[str]]:
@@ -274,18 +275,40 @@ class SqlConnector(Connector):
         return self.connection.vendor == "postgresql"
 
     @contextlib.contextmanager
-    def snapshot(self):
+    def snapshot(self, *, shared: bool = False):
         """One consistent view for several COPYs (REPEATABLE READ), read-only.
 
-        Inside a caller's transaction the caller's view is used as it is.
+        With `shared`, yields the snapshot's id (pg_export_snapshot) for another thread's
+        `joined_snapshot`; otherwise, and inside a caller's transaction (whose view is
+        used as it is), yields None.
         """
         if self.connection.in_atomic_block:
-            yield
+            yield None
             return
         with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
+            snapshot_id = None
             if self.can_copy():
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield
+                if shared:
+                    cursor.execute("SELECT pg_export_snapshot()")
+                    snapshot_id = cursor.fetchone()[0]
+            yield snapshot_id
+
+    @contextlib.contextmanager
+    def joined_snapshot(self, snapshot_id: str):
+        """In another thread: a transaction that sees exactly the snapshot `snapshot_id`.
+
+        The thread's own connection to the system's database is closed afterwards.
+        """
+        if not _SNAPSHOT_ID.fullmatch(snapshot_id):
+            raise ConnectorError(f"{self.code}: not a snapshot id: {snapshot_id!r}")
+        try:
+            with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot_id}'")
+                yield
+        finally:
+            self.connection.close()
 
     def copy_plan(self, subject, category: str) -> CopyPlan | None:
         """Plan the COPYs of a category, or None when a column's type has no exact SQL form.
@@ -342,20 +365,21 @@ class SqlConnector(Connector):
         )
 
     def _copy(self, sql: str, params: dict) -> Iterator[bytes]:
-        """Stream a COPY TO STDOUT in chunks of about COPY_CHUNK bytes."""
+        """Stream a COPY TO STDOUT in chunks of about COPY_CHUNK bytes.
+
+        The rows are taken from libpq directly (psycopg.pq), not through psycopg's Copy
+        object, whose Python-level wait per row cost as much as the server's work for
+        hourly readings; the parameters are bound client-side, as psycopg binds them
+        for COPY anyway.
+        """
+        import psycopg
+
         if not params:
             sql = sql.replace("%%", "%")
         with self.connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(sql, params or None) as copy:
-                buffer = bytearray()
-                while data := copy.read():
-                    buffer += data
-                    if len(buffer) >= COPY_CHUNK:
-                        yield bytes(buffer)
-                        buffer.clear()
-                if buffer:
-                    yield bytes(buffer)
+            conn = cursor.cursor.connection  # the psycopg connection under Django's
+            query = psycopg.ClientCursor(conn).mogrify(sql, params or None)
+            yield from _copy_out(conn.pgconn, query.encode(conn.info.encoding))
 
     def copy_csv(self, subject, category: str, *, plan: CopyPlan | None = None) -> Iterator[bytes]:
         """The category's rows as UTF-8 CSV with a header, built by PostgreSQL's COPY.
@@ -480,6 +504,73 @@ class SqlConnector(Connector):
                     query, [{n: {**params, "key": key}[n] for n in names} for key in todo]
                 )
         return result
+
+
+def _copy_out(pgconn, query: bytes) -> Iterator[bytes]:
+    """Run `query` (a COPY ... TO STDOUT) on a libpq connection; yield its data in chunks.
+
+    Waits for the socket with poll() (the GIL is released while waiting). Leaves the
+    connection idle also when the consumer stops early: the rest is read and dropped.
+    """
+    import select
+
+    from psycopg import errors, pq
+
+    poll = select.poll()
+    poll.register(pgconn.socket, select.POLLIN)
+
+    def wait():
+        poll.poll()
+        pgconn.consume_input()
+
+    def results() -> list:
+        found = []
+        while True:
+            while pgconn.is_busy():
+                wait()
+            result = pgconn.get_result()
+            if result is None:
+                return found
+            found.append(result)
+            if result.status == pq.ExecStatus.COPY_OUT:
+                return found
+
+    def check(result) -> None:
+        if result.status not in (pq.ExecStatus.COPY_OUT, pq.ExecStatus.COMMAND_OK):
+            raise errors.error_from_result(result, encoding=pgconn._encoding)
+
+    pgconn.send_query(query)
+    while pgconn.flush():
+        wait()
+    started = results()
+    for result in started:
+        check(result)
+    if not started or started[-1].status != pq.ExecStatus.COPY_OUT:
+        raise ConnectorError("COPY TO STDOUT did not start")
+    finished = False
+    try:
+        buffer = bytearray()
+        while True:
+            nbytes, data = pgconn.get_copy_data(1)
+            if nbytes > 0:
+                buffer += data
+                if len(buffer) >= COPY_CHUNK:
+                    yield bytes(buffer)
+                    buffer.clear()
+            elif nbytes == 0:
+                wait()
+            else:
+                break
+        finished = True
+        if buffer:
+            yield bytes(buffer)
+    finally:
+        if not finished:  # the consumer stopped: read the rest, so the connection is idle
+            while (nbytes := pgconn.get_copy_data(1)[0]) != -1:
+                if nbytes == 0:
+                    wait()
+        for result in results():
+            check(result)
 
 
 @dataclasses.dataclass(frozen=True)

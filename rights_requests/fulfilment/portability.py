@@ -13,18 +13,21 @@ file, so memory does not grow with the number of rows.
 
 Fast path: a connector on PostgreSQL that offers `copy_plan`/`copy_csv`/`copy_json`
 (datamap.connectors.sql.SqlConnector) has the database write the CSV and the JSON rows
-with COPY, in one snapshot; the bytes are streamed into the members in chunks. Parsed,
+with COPY, in one snapshot (the JSON on a second connection at the same time); the
+bytes are streamed into the members in chunks. Parsed,
 the files hold the same rows as the Python path's (tests/connectors/test_copy.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
 import json
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -130,10 +133,7 @@ def write_export_zip(target, sources: Iterable[ExportSource], *, readme: str) ->
     with zipfile.ZipFile(
         target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL
     ) as archive:
-        for source in sources:
-            count = _copy_rows(archive, source) if source.copier else None
-            if count is None:
-                count = _python_rows(archive, source)
+        for source, count in _write_sources(archive, list(sources)):
             counts[source.stem] = count
             descriptions[source.stem] = {
                 "system": source.system,
@@ -172,26 +172,103 @@ def _json_head(source: ExportSource) -> str:
     )
 
 
-def _copy_rows(archive: zipfile.ZipFile, source: ExportSource) -> int | None:
-    """Write the source's members with the connector's COPY; None when it cannot.
+def _write_sources(archive: zipfile.ZipFile, sources: list[ExportSource]):
+    """Write every source's members in order; yield (source, row count) for each."""
+    start = 0
+    while start < len(sources):
+        source = sources[start]
+        if source.copier is None:
+            yield source, _python_rows(archive, source)
+            start += 1
+            continue
+        end = start + 1
+        while end < len(sources) and (sources[end].copier or (None,))[0] is source.copier[0]:
+            end += 1
+        yield from _copy_rows(archive, sources[start:end])
+        start = end
 
-    CSV and JSON are read in one snapshot, so they hold the same rows.
+
+def _copy_rows(archive: zipfile.ZipFile, group: list[ExportSource]):
+    """Write the members of one connector's sources with its COPY; yield (source, count).
+
+    All are read in one snapshot, so CSV and JSON hold the same rows. Outside a caller's
+    transaction a second connection joins the snapshot and reads the JSON of every
+    source into temporary files while the CSVs are written. A category without a COPY
+    plan (a column type without an exact SQL form) goes the Python way.
     """
-    connector, subject = source.copier
-    with connector.snapshot():
-        plan = connector.copy_plan(subject, source.category)
-        if plan is None:
-            return None
-        with archive.open(f"{source.stem}.csv", "w", force_zip64=True) as member:
-            for chunk in connector.copy_csv(subject, source.category, plan=plan):
-                member.write(chunk)
-        with archive.open(f"{source.stem}.json", "w", force_zip64=True) as member:
-            member.write(_json_head(source).encode())
-            count = _write_json_lines(
-                connector.copy_json(subject, source.category, plan=plan), member
-            )
-            member.write(b"\n]}\n")
-    return count
+    connector, subject = group[0].copier
+    with connector.snapshot(shared=True) as snapshot_id, contextlib.ExitStack() as stack:
+        plans = [connector.copy_plan(subject, source.category) for source in group]
+        reader = None
+        if snapshot_id is not None and any(plans):
+            jobs = {
+                index: (group[index].category, plan, stack.enter_context(tempfile.TemporaryFile()))
+                for index, plan in enumerate(plans)
+                if plan is not None
+            }
+            reader = _JsonReader(connector, subject, snapshot_id, jobs)
+            stack.callback(reader.join)
+        for index, (source, plan) in enumerate(zip(group, plans, strict=True)):
+            if plan is None:
+                yield source, _python_rows(archive, source)
+                continue
+            with archive.open(f"{source.stem}.csv", "w", force_zip64=True) as member:
+                for chunk in connector.copy_csv(subject, source.category, plan=plan):
+                    member.write(chunk)
+            if reader is not None:
+                json_file = reader.wait(index)
+                json_file.seek(0)
+                chunks = iter(lambda f=json_file: f.read(COPY_CHUNK), b"")
+            else:
+                chunks = connector.copy_json(subject, source.category, plan=plan)
+            with archive.open(f"{source.stem}.json", "w", force_zip64=True) as member:
+                member.write(_json_head(source).encode())
+                count = _write_json_lines(chunks, member)
+                member.write(b"\n]}\n")
+            yield source, count
+
+
+class _JsonReader:
+    """copy_json of several categories into files, on a thread and connection of its own.
+
+    `jobs`: index -> (category, plan, file). The thread joins the snapshot of the
+    CSVs' COPY, so both see the same rows.
+    """
+
+    def __init__(self, connector, subject, snapshot_id: str, jobs: dict):
+        self.connector, self.subject, self.snapshot_id, self.jobs = (
+            connector,
+            subject,
+            snapshot_id,
+            jobs,
+        )
+        self.done = {index: threading.Event() for index in jobs}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.connector.joined_snapshot(self.snapshot_id):
+                for index, (category, plan, target) in self.jobs.items():
+                    for chunk in self.connector.copy_json(self.subject, category, plan=plan):
+                        target.write(chunk)
+                    self.done[index].set()
+        except BaseException as exc:  # handed to the caller's thread by wait()/join()
+            self.error = exc
+        finally:
+            for event in self.done.values():
+                event.set()
+
+    def wait(self, index: int):
+        """Return the file of job `index` once it is complete."""
+        self.done[index].wait()
+        if self.error is not None:
+            raise self.error
+        return self.jobs[index][2]
+
+    def join(self) -> None:
+        self.thread.join()
 
 
 def _write_json_lines(chunks: Iterable[bytes], member) -> int:

@@ -241,3 +241,56 @@ def test_a_type_without_an_exact_form_falls_back_to_python(copy_connector):
     stem = "copy-float-copy-cis"
     assert parsed(fast, stem) == parsed(python, stem)
     assert fast.counts[stem] == len(AWKWARD_TEXTS)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "cis"])
+def test_outside_a_transaction_the_json_is_read_alongside_on_a_joined_snapshot(elnat, make_subject):
+    """No caller's transaction: a second connection reads the JSON in the CSV's snapshot."""
+    subject = make_subject()
+    config = {"database": "default", "categories": {"copy-check": category(READ_ALL)}}
+    system = System.objects.create(
+        code="copy-cis", name="CIS", connector="sql", connector_config=config
+    )
+    connector = SqlConnector(system, elnat)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(TABLE)
+    try:
+        with connections["default"].cursor() as cursor:
+            for index, text in enumerate(AWKWARD_TEXTS):
+                cursor.execute(
+                    "INSERT INTO copy_check (id, lookup_hash, note) VALUES (%s, %s, %s)",
+                    [f"r{index:02}", subject.personal_number_hash, text],
+                )
+        with connector.snapshot(shared=True) as snapshot_id:
+            assert snapshot_id  # the parallel way is taken
+        python = build_zip(connector, subject, "copy-check", fast=False)
+        fast = build_zip(connector, subject, "copy-check", fast=True)
+        stem = "copy-check-copy-cis"
+        assert parsed(fast, stem) == parsed(python, stem)
+        assert fast.counts == {stem: len(AWKWARD_TEXTS)}
+    finally:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("DROP TABLE copy_check")
+
+
+def test_a_copy_left_early_leaves_the_connection_usable(copy_connector):
+    connector, _subject = copy_connector
+    stream = connector._copy("COPY (SELECT g FROM generate_series(1, 200000) AS g) TO STDOUT", {})
+    first = next(stream)
+    assert first.startswith(b"1\n2\n") and len(first) >= 1 << 16
+    stream.close()
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 41 + 1")
+        assert cursor.fetchone() == (42,)
+    total = sum(c.count(b"\n") for c in connector._copy("COPY (SELECT 1) TO STDOUT", {}))
+    assert total == 1
+
+
+def test_a_failing_copy_raises_the_database_error(copy_connector):
+    import psycopg
+
+    connector, _subject = copy_connector
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        list(
+            connector._copy("COPY (SELECT 1 / (g - 3) FROM generate_series(1, 5) g) TO STDOUT", {})
+        )
