@@ -340,6 +340,34 @@ class Gathered:
     recipients: list[dict] = dataclasses.field(default_factory=list)
 
 
+WRITE_BATCH = 500
+
+
+def _row_encoder():
+    """JSON_ROW.encode of one row, without building a C encoder per call where possible."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return JSON_ROW.encode
+    one = make(
+        None,  # no circular check: rows are flat lists of plain values
+        JSON_ROW.default,
+        json.encoder.encode_basestring,  # ensure_ascii=False, as JSON_ROW
+        None,
+        JSON_ROW.key_separator,
+        JSON_ROW.item_separator,
+        False,
+        False,
+        True,
+    )
+    return lambda values: "".join(one(values, 0))
+
+
+def _write_batch(batch: list[list], writer, json_file, encode, *, first: bool) -> None:
+    """Write rows to the CSV and, as `,\\n    [...]` items, to the JSON file."""
+    writer.writerows(batch)
+    json_file.write(("\n    " if first else ",\n    ") + ",\n    ".join(map(encode, batch)))
+
+
 def _localised(obj, field: str, lang: str) -> str:
     return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_sv", "")
 
@@ -363,8 +391,9 @@ def write_block_rows(
     header_written = False
     kept: list[dict] = []
     summary: MonthlySummary | None = None
-    encode = JSON_ROW.encode
+    encode = _row_encoder()
     count = block.row_count
+    batch: list[list] = []  # written every WRITE_BATCH rows: fewer, larger writes
     for row in rows:
         if not header_written:
             names = names or list(row)
@@ -372,11 +401,11 @@ def write_block_rows(
             names += extra
             writer.writerow(names)
             header_written = True
-        values = [v if type(v) is str else jsonable(v) for v in map(row.get, names)]
-        writer.writerow(values)
-        json_file.write(("," if count else "") + "\n    " + encode(values))
-        count += 1
-        block.row_count = count
+        batch.append([v if type(v) is str else jsonable(v) for v in map(row.get, names)])
+        if len(batch) >= WRITE_BATCH:
+            _write_batch(batch, writer, json_file, encode, first=not count)
+            count += len(batch)
+            batch = []
         if summary is None:
             kept.append(row)
             if summarise or len(kept) > LONG_SERIES_MIN_ROWS:
@@ -387,6 +416,10 @@ def write_block_rows(
                     kept = []
         else:
             summary.add(row)
+    if batch:
+        _write_batch(batch, writer, json_file, encode, first=not count)
+        count += len(batch)
+    block.row_count = count
     if not header_written and names:
         writer.writerow(names)
     json_file.write(f'], "columns": {JSON_ROW.encode(names)}')
