@@ -26,6 +26,12 @@ Named parameters: :company (the legal entity's slug), :lookup_hash (the subject'
 keyed hash, pii.lookup_hash), :value, :cutoff (ISO date), :key. A subject-level write
 first reads the affected keys and then runs the statement in the same transaction, so
 the report lists every row it touched.
+
+Fast path on PostgreSQL (the data export, rights_requests.fulfilment.portability):
+`copy_plan`, `copy_csv` and `copy_json` have COPY write a category's rows as CSV and as
+one JSON object per line, with every value printed as export() + the export's writers
+print it; a column type without an exact SQL form leaves the category to export().
+`snapshot`/`joined_snapshot` give several COPYs, on one or two connections, one view.
 """
 
 from __future__ import annotations
@@ -282,16 +288,16 @@ class SqlConnector(Connector):
         `joined_snapshot`; otherwise, and inside a caller's transaction (whose view is
         used as it is), yields None.
         """
-        if self.connection.in_atomic_block:
+        if self.connection.in_atomic_block or not self.can_copy():
+            # (On SQLite a transaction would take the write lock: IMMEDIATE, settings.py.)
             yield None
             return
         with transaction.atomic(using=self.alias), self.connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             snapshot_id = None
-            if self.can_copy():
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                if shared:
-                    cursor.execute("SELECT pg_export_snapshot()")
-                    snapshot_id = cursor.fetchone()[0]
+            if shared:
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot_id = cursor.fetchone()[0]
             yield snapshot_id
 
     @contextlib.contextmanager
@@ -540,8 +546,10 @@ def _copy_out(pgconn, query: bytes) -> Iterator[bytes]:
             raise errors.error_from_result(result, encoding=pgconn._encoding)
 
     pgconn.send_query(query)
-    while pgconn.flush():
-        wait()
+    while pgconn.flush():  # only a non-blocking connection returns before all is sent
+        writable = select.poll()
+        writable.register(pgconn.socket, select.POLLOUT)
+        writable.poll()
     started = results()
     for result in started:
         check(result)
