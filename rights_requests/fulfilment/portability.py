@@ -13,7 +13,7 @@ file, so memory does not grow with the number of rows.
 
 Fast path: a connector on PostgreSQL that offers `copy_plan`/`copy_csv`/`copy_json`
 (datamap.connectors.sql.SqlConnector) has the database write the CSV and the JSON rows
-with COPY, in one snapshot (the JSON on a second connection at the same time); the
+with COPY, in one snapshot (the CSV on a second connection at the same time); the
 bytes are streamed into the members in chunks. Parsed,
 the files hold the same rows as the Python path's (tests/connectors/test_copy.py).
 """
@@ -192,9 +192,10 @@ def _copy_rows(archive: zipfile.ZipFile, group: list[ExportSource]):
     """Write the members of one connector's sources with its COPY; yield (source, count).
 
     All are read in one snapshot, so CSV and JSON hold the same rows. Outside a caller's
-    transaction a second connection joins the snapshot and reads the JSON of every
-    source into temporary files while the CSVs are written. A category without a COPY
-    plan (a column type without an exact SQL form) goes the Python way.
+    transaction a second connection joins the snapshot and reads the CSV of every
+    source into temporary files while the JSON members (the larger) are written from
+    the first connection; each CSV member follows its JSON member. A category without a
+    COPY plan (a column type without an exact SQL form) goes the Python way.
     """
     connector, subject = group[0].copier
     with connector.snapshot(shared=True) as snapshot_id, contextlib.ExitStack() as stack:
@@ -206,33 +207,33 @@ def _copy_rows(archive: zipfile.ZipFile, group: list[ExportSource]):
                 for index, plan in enumerate(plans)
                 if plan is not None
             }
-            reader = _JsonReader(connector, subject, snapshot_id, jobs)
+            reader = _CsvReader(connector, subject, snapshot_id, jobs)
             stack.callback(reader.join)
         for index, (source, plan) in enumerate(zip(group, plans, strict=True)):
             if plan is None:
                 yield source, _python_rows(archive, source)
                 continue
-            with archive.open(f"{source.stem}.csv", "w", force_zip64=True) as member:
-                for chunk in connector.copy_csv(subject, source.category, plan=plan):
-                    member.write(chunk)
-            if reader is not None:
-                json_file = reader.wait(index)
-                json_file.seek(0)
-                chunks = iter(lambda f=json_file: f.read(COPY_CHUNK), b"")
-            else:
-                chunks = connector.copy_json(subject, source.category, plan=plan)
             with archive.open(f"{source.stem}.json", "w", force_zip64=True) as member:
                 member.write(_json_head(source).encode())
+                chunks = connector.copy_json(subject, source.category, plan=plan)
                 count = _write_json_lines(chunks, member)
                 member.write(b"\n]}\n")
+            with archive.open(f"{source.stem}.csv", "w", force_zip64=True) as member:
+                if reader is not None:
+                    csv_file = reader.wait(index)
+                    csv_file.seek(0)
+                    shutil.copyfileobj(csv_file, member, COPY_CHUNK)
+                else:
+                    for chunk in connector.copy_csv(subject, source.category, plan=plan):
+                        member.write(chunk)
             yield source, count
 
 
-class _JsonReader:
-    """copy_json of several categories into files, on a thread and connection of its own.
+class _CsvReader:
+    """copy_csv of several categories into files, on a thread and connection of its own.
 
     `jobs`: index -> (category, plan, file). The thread joins the snapshot of the
-    CSVs' COPY, so both see the same rows.
+    JSON's COPY, so both see the same rows.
     """
 
     def __init__(self, connector, subject, snapshot_id: str, jobs: dict):
@@ -251,10 +252,10 @@ class _JsonReader:
         try:
             with self.connector.joined_snapshot(self.snapshot_id):
                 for index, (category, plan, target) in self.jobs.items():
-                    for chunk in self.connector.copy_json(self.subject, category, plan=plan):
+                    for chunk in self.connector.copy_csv(self.subject, category, plan=plan):
                         target.write(chunk)
                     self.done[index].set()
-        except BaseException as exc:  # handed to the caller's thread by wait()/join()
+        except BaseException as exc:  # handed to the caller's thread by wait()
             self.error = exc
         finally:
             for event in self.done.values():
