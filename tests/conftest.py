@@ -107,7 +107,24 @@ _REASONS = {
 }
 
 
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        # A transactional test empties the tables when it ends. Every one restores the
+        # database as the migrations left it (the seeded data map, consent purposes,
+        # retention rules, staff roles) from its serialized copy, so that no test depends
+        # on which transactional test ran before it.
+        if _transactional(item):
+            marker = item.get_closest_marker("django_db")
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
     for item in items:
         for marker, checks in _REASONS.items():
             if item.get_closest_marker(marker) is None:
