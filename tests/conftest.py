@@ -115,6 +115,10 @@ def _transactional(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser tests last: once Playwright's sync API runs its event loop in the main
+    # thread, Django's connection handler (context-local) hands out new connection
+    # objects, which lack the serialized copy that transactional tests restore from.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     for item in items:
         # A transactional test empties the tables when it ends. Every one restores the
         # database as the migrations left it (the seeded data map, consent purposes,
