@@ -152,8 +152,17 @@ def chromium():
     would fail). The test's own ORM calls stay synchronous, so Django's async-safety
     guard is lifted while it runs.
     """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Taken before Playwright's loop starts: see restore_for_browser_tests.
+    _SERIALIZED.update(
+        {
+            alias: connections[alias].__dict__["_test_serialized_contents"]
+            for alias in connections
+            if "_test_serialized_contents" in connections[alias].__dict__
+        }
+    )
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
@@ -166,3 +175,28 @@ def chromium():
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+_SERIALIZED: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def restore_for_browser_tests(request):
+    """Give browser tests the database as the migrations left it.
+
+    Once Playwright's sync API runs its event loop in this thread, Django's
+    context-local connection handler hands out new connection objects, which lack the
+    serialized copy that a transactional test restores from: put it back on them and
+    restore, as Django would have.
+    """
+    if request.node.get_closest_marker("browser") is None:
+        return
+    request.getfixturevalue("chromium")
+    request.getfixturevalue("transactional_db")
+    from django.db import connections
+
+    for alias, contents in _SERIALIZED.items():
+        connection = connections[alias]
+        if "_test_serialized_contents" not in connection.__dict__:
+            connection._test_serialized_contents = contents
+            connection.creation.deserialize_db_from_string(contents)
