@@ -60,6 +60,26 @@ def make_subject(db):
     return make
 
 
+# --- URL caches follow the default language -------------------------------------------------
+
+
+def _clear_url_caches(setting, **kwargs):
+    """The URL resolver caches its reverse table per language, with the language prefix
+    worked out from LANGUAGE_CODE at the time: a test that changes LANGUAGE_CODE would
+    leave `/en/` reversed as `/` for every later test. Django's own test signals do not
+    clear it, so this does."""
+    if setting in {"LANGUAGE_CODE", "LANGUAGES"}:
+        from django.urls import clear_url_caches
+
+        clear_url_caches()
+
+
+def pytest_configure(config):
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(_clear_url_caches, dispatch_uid="tests.clear_url_caches")
+
+
 # --- Service markers -------------------------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -195,7 +215,11 @@ def restore_for_browser_tests(request):
     request.getfixturevalue("transactional_db")
     from django.db import connections
 
+    marker = request.node.get_closest_marker("django_db")
+    allowed = (marker.kwargs.get("databases") if marker else None) or ["default"]
     for alias, contents in _SERIALIZED.items():
+        if alias not in allowed:
+            continue
         connection = connections[alias]
         if "_test_serialized_contents" not in connection.__dict__:
             connection._test_serialized_contents = contents
