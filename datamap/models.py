@@ -124,7 +124,7 @@ class LegalEntity(models.Model):
 
 
 class Purpose(Bilingual):
-    code = models.SlugField(unique=True)
+    code = models.SlugField(_("code"), unique=True)
     description_sv = models.TextField(_("description (Swedish)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
 
@@ -137,7 +137,7 @@ class Purpose(Bilingual):
 class LegalBasis(Bilingual):
     """A lawful basis under GDPR Art. 6(1)."""
 
-    code = models.SlugField(unique=True)
+    code = models.SlugField(_("code"), unique=True)
     article = models.CharField(_("article"), max_length=40)
     portable = models.BooleanField(
         _("gives a right to data portability"),
@@ -152,7 +152,7 @@ class LegalBasis(Bilingual):
 
 
 class DataCategory(Bilingual):
-    code = models.SlugField(unique=True)
+    code = models.SlugField(_("code"), unique=True)
     description_sv = models.TextField(_("description (Swedish)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     provided_by_subject = models.BooleanField(
@@ -199,7 +199,7 @@ class System(models.Model):
         PORTAL = "portal", _("the portal's own records")
         BUILTIN = "builtin", _("built into the portal (the portal's records and consent ledger)")
 
-    code = models.SlugField(unique=True)
+    code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     legal_entities = models.ManyToManyField(LegalEntity, related_name="systems", blank=True)
@@ -219,10 +219,20 @@ class ProcessingActivity(models.Model):
     """One line of the record of processing: entity × purpose × categories × basis."""
 
     legal_entity = models.ForeignKey(
-        LegalEntity, on_delete=models.CASCADE, related_name="processing_activities"
+        LegalEntity,
+        on_delete=models.CASCADE,
+        related_name="processing_activities",
+        verbose_name=_("company"),
     )
-    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="activities")
-    legal_basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="activities")
+    purpose = models.ForeignKey(
+        Purpose, on_delete=models.PROTECT, related_name="activities", verbose_name=_("purpose")
+    )
+    legal_basis = models.ForeignKey(
+        LegalBasis,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("legal basis"),
+    )
     categories = models.ManyToManyField(DataCategory, related_name="activities")
     recipients = models.ManyToManyField(Recipient, related_name="activities", blank=True)
     systems = models.ManyToManyField(System, related_name="activities", blank=True)

@@ -184,7 +184,9 @@ class RightsRequest(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="requests")
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="requests")
-    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="requests")
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, related_name="requests", verbose_name=_("company")
+    )
     right = models.CharField(_("right"), max_length=20, choices=Right.choices)
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -228,7 +230,9 @@ class RightsRequest(models.Model):
         _("extension reason"), max_length=30, choices=ExtensionReason.choices, blank=True, editable=False
     )
     extension_reason = models.TextField(_("extension reason, in words"), blank=True, editable=False)
-    extension_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    extension_notice_sent_at = models.DateTimeField(
+        _("extension notice sent at"), null=True, blank=True, editable=False
+    )
     # Work and decision.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -236,6 +240,7 @@ class RightsRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_requests",
+        verbose_name=_("assignee"),
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, editable=False)
     decision_reasons = models.TextField(_("reasons"), blank=True, editable=False)
@@ -278,18 +283,20 @@ class RequestEvent(models.Model):
     `manage.py verify_event_chain` recomputes the chain.
     """
 
-    request = models.ForeignKey(RightsRequest, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField(editable=False)
-    kind = models.CharField(max_length=50)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    request = models.ForeignKey(
+        RightsRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("request")
+    )
+    seq = models.PositiveIntegerField(_("number"), editable=False)
+    kind = models.CharField(_("event"), max_length=50)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_label = models.CharField(max_length=100, blank=True)
+    actor_label = models.CharField(_("by"), max_length=100, blank=True)
     data = models.JSONField(default=dict, blank=True)
     customer_visible = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 
@@ -374,7 +381,7 @@ class Artifact(models.Model):
         PROOF = "proof", _("Proof of authority")
 
     request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="artifacts")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     file = models.FileField(upload_to=artifact_path, max_length=300)
     filename = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)

@@ -5,6 +5,8 @@ Placeholders: {reference}, {company}, {deadline}. Staff may edit the text before
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class ReplyTemplate:
@@ -21,7 +23,7 @@ class ReplyTemplate:
 TEMPLATES = [
     ReplyTemplate(
         "received",
-        "Acknowledgement",
+        _("Acknowledgement"),
         "Hej! Vi har tagit emot din begäran {reference} till {company} och besvarar den senast "
         "{deadline}. Vänliga hälsningar, kundtjänst",
         "Hello, we have received your request {reference} to {company} and will answer it by "
@@ -29,7 +31,7 @@ TEMPLATES = [
     ),
     ReplyTemplate(
         "in_progress",
-        "Work in progress",
+        _("Work in progress"),
         "Hej! Vi arbetar med din begäran {reference}. Du får svar senast {deadline}. "
         "Vänliga hälsningar, kundtjänst",
         "Hello, we are working on your request {reference}. You will have our answer by "
@@ -37,7 +39,7 @@ TEMPLATES = [
     ),
     ReplyTemplate(
         "identity_options",
-        "Ways to prove identity",
+        _("Ways to prove identity"),
         "Hej! För att skydda dina uppgifter behöver vi veta att det är du. Logga in i portalen "
         "med BankID eller Freja eID+, besök oss med giltig legitimation, eller be oss skicka "
         "ett brev till din folkbokföringsadress. Ärende {reference}.",
@@ -47,7 +49,7 @@ TEMPLATES = [
     ),
     ReplyTemplate(
         "result_ready",
-        "Result ready",
+        _("Result ready"),
         "Hej! Svaret på din begäran {reference} finns nu att hämta i portalen. "
         "Vänliga hälsningar, kundtjänst",
         "Hello, the answer to your request {reference} is now ready in the portal. "

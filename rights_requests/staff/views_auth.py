@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
@@ -65,12 +66,12 @@ def enrol(request, site):
 def recovery_codes(request, site):
     """Replace a verified staff member's recovery codes (the old ones stop working)."""
     if request.method != "POST":
-        context = {**site.each_context(request), "title": "Recovery codes"}
+        context = {**site.each_context(request), "title": _("Recovery codes")}
         return TemplateResponse(request, "admin/staff_recovery_codes.html", context)
     codes = new_recovery_codes(request.user)
     context = {
         **site.each_context(request),
-        "title": "Recovery codes",
+        "title": _("Recovery codes"),
         "recovery_codes": codes,
         "continue_url": reverse("admin:index", current_app=site.name),
     }
