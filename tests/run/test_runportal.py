@@ -73,7 +73,12 @@ def test_runportal_starts_web_worker_and_beat_and_stops_them(dev_env, tmp_path):
                         health = r.status
                 except OSError:
                     pass
-            if health == 200 and "ready." in text and "beat: Starting" in text:
+            if (
+                health == 200
+                and "beat: Starting" in text
+                and "rights_requests.tasks.deadline_sweep" in text
+                and "succeeded" in text.split("rights_requests.tasks.deadline_sweep[", 1)[-1]
+            ):
                 break
             assert process.poll() is None, f"runportal exited early:\n{text}"
             time.sleep(0.5)
@@ -82,6 +87,8 @@ def test_runportal_starts_web_worker_and_beat_and_stops_them(dev_env, tmp_path):
         assert "worker | " in text and "ready." in text, text
         assert "beat   | " in text and "beat: Starting" in text, text
         assert f"http://127.0.0.1:{port}/admin/" in text
+        # The worker carried out the deadline sweep queued at start (the log shows it).
+        assert "Task rights_requests.tasks.deadline_sweep[" in text, text
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

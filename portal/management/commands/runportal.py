@@ -84,15 +84,7 @@ class Command(BaseCommand):
             selector.register(process.stdout, selectors.EVENT_READ, name)
 
         self.print_banner(host, port)
-        # Beat first fires an interval entry one interval after it starts; queue one
-        # deadline sweep now so that the log shows the states are current from the start.
-        from rights_requests.tasks import deadline_sweep
-
-        deadline_sweep.delay()
-        self.stdout.write(
-            "Queued a deadline sweep; beat repeats it every "
-            f"{settings.CELERY_BEAT_SCHEDULE['deadline-sweep']['schedule']}."
-        )
+        sweep_queued = False
         stopping = {"flag": False}
 
         def stop(signum=None, frame=None):
@@ -108,6 +100,9 @@ class Command(BaseCommand):
                     if line:
                         text = line.decode(errors="replace").rstrip()
                         self.stdout.write(f"{key.data:<{width}} | {text}")
+                        if not sweep_queued and key.data == "worker" and " ready." in text:
+                            self.queue_deadline_sweep()
+                            sweep_queued = True
                     else:
                         selector.unregister(key.fileobj)
                 exited = [name for name, p in processes.items() if p.poll() is not None]
@@ -122,6 +117,19 @@ class Command(BaseCommand):
         failed = [name for name, p in processes.items() if p.returncode not in (0, -2, -15)]
         if failed and not stopping["flag"]:
             raise CommandError(f"{', '.join(failed)} failed; see the log above.")
+
+    def queue_deadline_sweep(self) -> None:
+        """Beat first fires an interval entry one interval after it starts: queue one
+        deadline sweep as soon as the worker listens (the embedded broker drops what is
+        published before the worker has bound its queue), so the states are current from
+        the start and the log shows the sweep."""
+        from rights_requests.tasks import deadline_sweep
+
+        deadline_sweep.delay()
+        self.stdout.write(
+            "Queued a deadline sweep; beat repeats it every "
+            f"{settings.CELERY_BEAT_SCHEDULE['deadline-sweep']['schedule']}."
+        )
 
     def stop_all(self, processes: dict[str, subprocess.Popen]) -> None:
         for process in processes.values():
