@@ -31,7 +31,9 @@ def main(words: list[str]) -> int:
         print(f"\n===== {script.name}", flush=True)
         started = time.monotonic()
         code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
-        print(f"===== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
+        print(
+            f"===== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True
+        )
         if code:
             failed.append(script.name)
     if failed:

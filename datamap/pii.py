@@ -83,7 +83,9 @@ def parse_personal_number(text: str, *, today: datetime.date | None = None) -> P
     if not isinstance(text, str):
         raise InvalidPersonalNumber(_("Enter a personal identity number."))
     if len(text) > 40:
-        raise InvalidPersonalNumber(_("Enter the personal identity number as YYYYMMDD-NNNN (12 digits)."))
+        raise InvalidPersonalNumber(
+            _("Enter the personal identity number as YYYYMMDD-NNNN (12 digits).")
+        )
     cleaned = re.sub(r"\s+", "", text)
     match = _PATTERN.match(cleaned)
     if not match or len(cleaned) > 13:
@@ -106,7 +108,9 @@ def parse_personal_number(text: str, *, today: datetime.date | None = None) -> P
     try:
         born = datetime.date(year, month, day)
     except ValueError:
-        raise InvalidPersonalNumber(_("The personal identity number has no valid date of birth.")) from None
+        raise InvalidPersonalNumber(
+            _("The personal identity number has no valid date of birth.")
+        ) from None
     if born > today:
         raise InvalidPersonalNumber(_("The date of birth lies in the future."))
     return PersonalNumber(f"{year:04d}{yymmdd[2:]}{serial}{check}")

@@ -59,7 +59,9 @@ def roll_forward(day: datetime.date, *, extend_over_eves: bool = False) -> datet
     return day
 
 
-def add_working_days(day: datetime.date, count: int, *, extend_over_eves: bool = False) -> datetime.date:
+def add_working_days(
+    day: datetime.date, count: int, *, extend_over_eves: bool = False
+) -> datetime.date:
     """Return the date `count` working days after `day`."""
     while count > 0:
         day += datetime.timedelta(days=1)
@@ -97,7 +99,9 @@ def due_date(
     return roll_forward(raw, extend_over_eves=extend_over_eves)
 
 
-def extension_notice_due(received_on: datetime.date, *, extend_over_eves: bool = False) -> datetime.date:
+def extension_notice_due(
+    received_on: datetime.date, *, extend_over_eves: bool = False
+) -> datetime.date:
     """Return the last day to send a reasoned extension or refusal notice (R7, R8).
 
     It is the one-month date, not moved by a pause (legal-rules.md H.3, the conservative

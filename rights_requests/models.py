@@ -143,7 +143,9 @@ class Submission(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"))
-    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="sv")
+    language = models.CharField(
+        _("language"), max_length=2, choices=settings.LANGUAGES, default="sv"
+    )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     capacity = models.CharField(
         _("filed"), max_length=20, choices=Capacity.choices, default=Capacity.SELF
@@ -206,14 +208,20 @@ class RightsRequest(models.Model):
         editable=False,
     )
     identity_method = models.CharField(
-        _("identity method"), max_length=20, choices=VerificationMethod.choices, blank=True, editable=False
+        _("identity method"),
+        max_length=20,
+        choices=VerificationMethod.choices,
+        blank=True,
+        editable=False,
     )
     # Deadlines (DESIGN.md §5). Stored so that sweeps select by column.
     received_at = models.DateTimeField(_("received at"), editable=False)
     received_on = models.DateField(_("received on (Stockholm)"), editable=False)
     due_on = models.DateField(_("one-month deadline"), editable=False)
     notice_by = models.DateField(_("extension or refusal notice due by"), editable=False)
-    extended_due_on = models.DateField(_("extended deadline"), null=True, blank=True, editable=False)
+    extended_due_on = models.DateField(
+        _("extended deadline"), null=True, blank=True, editable=False
+    )
     deadline_on = models.DateField(_("deadline"), editable=False)
     target_on = models.DateField(_("internal target"), editable=False)
     paused_days = models.PositiveIntegerField(_("days paused"), default=0, editable=False)
@@ -227,7 +235,11 @@ class RightsRequest(models.Model):
         editable=False,
     )
     extension_reason_code = models.CharField(
-        _("extension reason"), max_length=30, choices=ExtensionReason.choices, blank=True, editable=False
+        _("extension reason"),
+        max_length=30,
+        choices=ExtensionReason.choices,
+        blank=True,
+        editable=False,
     )
     extension_reason = models.TextField(_("extension reason, in words"), blank=True, editable=False)
     extension_notice_sent_at = models.DateTimeField(
@@ -242,7 +254,9 @@ class RightsRequest(models.Model):
         related_name="assigned_requests",
         verbose_name=_("assignee"),
     )
-    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, editable=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True, editable=False
+    )
     decision_reasons = models.TextField(_("reasons"), blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -341,7 +355,6 @@ class RequestEvent(models.Model):
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-
 class Message(models.Model):
     """The thread between the customer and staff on a request."""
 
@@ -397,7 +410,9 @@ class Artifact(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(
-                fields=["expires_at"], name="artifact_live_expiry_idx", condition=Q(deleted_at__isnull=True)
+                fields=["expires_at"],
+                name="artifact_live_expiry_idx",
+                condition=Q(deleted_at__isnull=True),
             )
         ]
 

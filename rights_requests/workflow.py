@@ -154,7 +154,10 @@ def _set_deadlines(request: RightsRequest, entity: LegalEntity) -> list[str]:
     """Recompute the stored deadline dates from receipt, pause and extension (R3-R9)."""
     eves = entity.extend_over_eves
     request.due_on = deadlines.due_date(
-        request.received_on, entity.base_months, paused_days=request.paused_days, extend_over_eves=eves
+        request.received_on,
+        entity.base_months,
+        paused_days=request.paused_days,
+        extend_over_eves=eves,
     )
     request.notice_by = deadlines.extension_notice_due(request.received_on, extend_over_eves=eves)
     if request.extended_due_on is not None:
@@ -194,7 +197,12 @@ def _end_pause(request: RightsRequest, *, today: datetime.date) -> list[str]:
         request.paused_days += max((today - request.paused_since).days, 0)
     request.paused_since = None
     request.pause_counts = False
-    return ["paused_since", "pause_counts", "paused_days", *_set_deadlines(request, request.legal_entity)]
+    return [
+        "paused_since",
+        "pause_counts",
+        "paused_days",
+        *_set_deadlines(request, request.legal_entity),
+    ]
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -216,7 +224,11 @@ def _require(request: RightsRequest, allowed: Iterable[str], action: str) -> Non
     if request.status not in allowed:
         raise TransitionNotAllowed(
             _("Cannot %(action)s request %(reference)s while it is %(status)s.")
-            % {"action": action, "reference": request.reference, "status": request.get_status_display()}
+            % {
+                "action": action,
+                "reference": request.reference,
+                "status": request.get_status_display(),
+            }
         )
 
 
@@ -376,7 +388,11 @@ def file_submission(
                 actor=registered_by,
                 actor_label="" if registered_by else "customer",
                 to_status=Status.RECEIVED,
-                data={"channel": channel, "right": item.right, "due_on": request.due_on.isoformat()},
+                data={
+                    "channel": channel,
+                    "right": item.right,
+                    "due_on": request.due_on.isoformat(),
+                },
                 customer_visible=True,
                 at=received_at if channel != Channel.WEB else None,
             )
@@ -445,8 +461,16 @@ def request_verify_identity(
     level = IdentityLevel(level)
     with transaction.atomic():
         request = _lock(request)
-        _require(request, {Status.RECEIVED, Status.AWAITING_IDENTITY, Status.IN_PROGRESS,
-                           Status.AWAITING_CUSTOMER}, _("verify identity on"))
+        _require(
+            request,
+            {
+                Status.RECEIVED,
+                Status.AWAITING_IDENTITY,
+                Status.IN_PROGRESS,
+                Status.AWAITING_CUSTOMER,
+            },
+            _("verify identity on"),
+        )
         if satisfies(request.identity_level, level) and request.status != Status.AWAITING_IDENTITY:
             return request
         request.identity_level = level
@@ -463,12 +487,19 @@ def request_verify_identity(
         if request.status == Status.AWAITING_IDENTITY:
             fields += _end_pause(request, today=_stockholm_today(now))
         return _move(
-            request, Status.IN_PROGRESS, kind="request.identity_verified", by=by, fields=fields,
-            data=data, now=now,
+            request,
+            Status.IN_PROGRESS,
+            kind="request.identity_verified",
+            by=by,
+            fields=fields,
+            data=data,
+            now=now,
         )
 
 
-def request_ask_customer(request: RightsRequest, *, question: str, by=None, now=None) -> RightsRequest:
+def request_ask_customer(
+    request: RightsRequest, *, question: str, by=None, now=None
+) -> RightsRequest:
     """Ask the customer to clarify (Recital 63); the clock pauses per the policy (R9)."""
     from .models import Message
 
@@ -477,11 +508,18 @@ def request_ask_customer(request: RightsRequest, *, question: str, by=None, now=
     with transaction.atomic():
         request = _lock(request)
         _require(request, {Status.IN_PROGRESS}, _("ask the customer on"))
-        Message.objects.create(request=request, sender=Message.Sender.STAFF, author=by, body=question)
+        Message.objects.create(
+            request=request, sender=Message.Sender.STAFF, author=by, body=question
+        )
         fields = _start_pause(request, kind="clarification", today=_stockholm_today(now))
         return _move(
-            request, Status.AWAITING_CUSTOMER, kind="request.customer_asked", by=by, fields=fields,
-            notice="clarification_needed", now=now,
+            request,
+            Status.AWAITING_CUSTOMER,
+            kind="request.customer_asked",
+            by=by,
+            fields=fields,
+            notice="clarification_needed",
+            now=now,
         )
 
 
@@ -494,8 +532,12 @@ def request_customer_replied(request: RightsRequest, *, now=None) -> RightsReque
         _require(request, {Status.AWAITING_CUSTOMER}, _("resume"))
         fields = _end_pause(request, today=_stockholm_today(now))
         return _move(
-            request, Status.IN_PROGRESS, kind="request.customer_replied", by_label="customer",
-            fields=fields, now=now,
+            request,
+            Status.IN_PROGRESS,
+            kind="request.customer_replied",
+            by_label="customer",
+            fields=fields,
+            now=now,
         )
 
 
@@ -521,8 +563,10 @@ def request_extend(
         today = _stockholm_today(now)
         if today > request.notice_by:
             raise TransitionNotAllowed(
-                _("The one-month date (%(date)s) has passed without an extension notice; "
-                  "the deadline can no longer be extended (GDPR Art. 12(3)).")
+                _(
+                    "The one-month date (%(date)s) has passed without an extension notice; "
+                    "the deadline can no longer be extended (GDPR Art. 12(3))."
+                )
                 % {"date": request.notice_by.isoformat()}
             )
         request.extended_due_on = request.due_on  # marks it extended; recomputed below
@@ -534,8 +578,11 @@ def request_extend(
             request,
             "request.extended",
             actor=by,
-            data={"reason_code": reason_code, "reason": request.extension_reason,
-                  "extended_due_on": request.extended_due_on.isoformat()},
+            data={
+                "reason_code": reason_code,
+                "reason": request.extension_reason,
+                "extended_due_on": request.extended_due_on.isoformat(),
+            },
             customer_visible=True,
             at=now,
         )
@@ -559,9 +606,14 @@ def request_complete(
         request.outcome, request.decision_reasons = outcome, reasons.strip()
         request.closed_at = now or timezone.now()
         return _move(
-            request, Status.COMPLETED, kind="request.completed", by=by,
-            fields=["outcome", "decision_reasons", "closed_at"], data={"outcome": outcome},
-            notice="completed", now=now,
+            request,
+            Status.COMPLETED,
+            kind="request.completed",
+            by=by,
+            fields=["outcome", "decision_reasons", "closed_at"],
+            data={"outcome": outcome},
+            notice="completed",
+            now=now,
         )
 
 
@@ -576,14 +628,26 @@ def request_refuse(request: RightsRequest, *, reasons: str, by=None, now=None) -
         _require(request, OPEN_STATUSES, _("refuse"))
         request.outcome, request.decision_reasons = Outcome.REFUSED, reasons.strip()
         request.closed_at = now or timezone.now()
-        fields = ["outcome", "decision_reasons", "closed_at", *_end_pause(request, today=_stockholm_today(now))]
+        fields = [
+            "outcome",
+            "decision_reasons",
+            "closed_at",
+            *_end_pause(request, today=_stockholm_today(now)),
+        ]
         return _move(
-            request, Status.REFUSED, kind="request.refused", by=by, fields=fields,
-            notice="refused", now=now,
+            request,
+            Status.REFUSED,
+            kind="request.refused",
+            by=by,
+            fields=fields,
+            notice="refused",
+            now=now,
         )
 
 
-def request_withdraw(request: RightsRequest, *, by=None, by_customer: bool = False, now=None) -> RightsRequest:
+def request_withdraw(
+    request: RightsRequest, *, by=None, by_customer: bool = False, now=None
+) -> RightsRequest:
     """Withdraw an open request at the customer's wish."""
     with transaction.atomic():
         request = _lock(request)
@@ -593,8 +657,14 @@ def request_withdraw(request: RightsRequest, *, by=None, by_customer: bool = Fal
         request.closed_at = now or timezone.now()
         fields = ["closed_at", *_end_pause(request, today=_stockholm_today(now))]
         return _move(
-            request, Status.WITHDRAWN, kind="request.withdrawn", by=by,
-            by_label="customer" if by_customer else "", fields=fields, notice="withdrawn", now=now,
+            request,
+            Status.WITHDRAWN,
+            kind="request.withdrawn",
+            by=by,
+            by_label="customer" if by_customer else "",
+            fields=fields,
+            notice="withdrawn",
+            now=now,
         )
 
 
@@ -608,7 +678,9 @@ def request_assign(request: RightsRequest, *, assignee, by=None) -> RightsReques
         request.assignee = assignee
         request.save(update_fields=["assignee", "updated_at"])
         record_event(
-            request, "request.assigned", actor=by,
+            request,
+            "request.assigned",
+            actor=by,
             data={"assignee": assignee.get_username() if assignee else None},
         )
         return request

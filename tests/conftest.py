@@ -129,7 +129,9 @@ _REASONS = {
 
 def _transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
-    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+    if marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    ):
         return True
     return bool({"transactional_db", "live_server"} & set(item.fixturenames))
 

@@ -33,8 +33,18 @@ def test_valid_numbers_normalise_to_twelve_digits(text, digits):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", "19811218-9875", "19811318-9874", "19810230-1234", "1981121898765", "20301218-9874",
-     "19811218+9876", "198112189876\x00", "١٩٨١١٢١٨٩٨٧٦"],
+    [
+        "",
+        "abc",
+        "19811218-9875",
+        "19811318-9874",
+        "19810230-1234",
+        "1981121898765",
+        "20301218-9874",
+        "19811218+9876",
+        "198112189876\x00",
+        "١٩٨١١٢١٨٩٨٧٦",
+    ],
 )
 def test_invalid_numbers_are_refused_with_a_message(text):
     with pytest.raises(InvalidPersonalNumber) as excinfo:

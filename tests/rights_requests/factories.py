@@ -7,8 +7,16 @@ from rights_requests import workflow
 from rights_requests.models import Right, RightsRequest, Status
 
 
-def file_request(subject, entity, *, right=Right.ACCESS, received_at=None, level=IdentityLevel.NONE,
-                 route=True, details=None) -> RightsRequest:
+def file_request(
+    subject,
+    entity,
+    *,
+    right=Right.ACCESS,
+    received_at=None,
+    level=IdentityLevel.NONE,
+    route=True,
+    details=None,
+) -> RightsRequest:
     submission = workflow.file_submission(
         subject=subject,
         organisation=entity.organisation,

@@ -73,8 +73,13 @@ def test_holidays_package_gives_the_2026_weekday_holidays_of_the_rulebook():
     public = holidays.Sweden(years=2026, categories=("public",))
     weekday_public = sorted(d for d in public if d.weekday() < 5)
     assert weekday_public == [
-        D(2026, 1, 1), D(2026, 1, 6), D(2026, 4, 3), D(2026, 4, 6), D(2026, 5, 1),
-        D(2026, 5, 14), D(2026, 12, 25),
+        D(2026, 1, 1),
+        D(2026, 1, 6),
+        D(2026, 4, 3),
+        D(2026, 4, 6),
+        D(2026, 5, 1),
+        D(2026, 5, 14),
+        D(2026, 12, 25),
     ]
     eves = holidays.Sweden(years=2026, categories=("de_facto",))
     assert sorted(eves) == [D(2026, 6, 19), D(2026, 12, 24), D(2026, 12, 31)]
@@ -150,7 +155,9 @@ receipt_dates = st.dates(min_value=D(2025, 1, 1), max_value=D(2040, 12, 31))
 
 
 @settings(max_examples=400, deadline=None)
-@given(received=receipt_dates, months=st.integers(1, 3), paused=st.integers(0, 60), eves=st.booleans())
+@given(
+    received=receipt_dates, months=st.integers(1, 3), paused=st.integers(0, 60), eves=st.booleans()
+)
 def test_due_date_is_a_working_day_never_before_the_raw_date(received, months, paused, eves):
     due = due_date(received, months, paused_days=paused, extend_over_eves=eves)
     raw = add_months(received, months) + dt.timedelta(days=paused)
@@ -163,10 +170,14 @@ def test_due_date_is_a_working_day_never_before_the_raw_date(received, months, p
 
 
 @settings(max_examples=300, deadline=None)
-@given(received=receipt_dates, gap=st.integers(1, 400), months=st.integers(1, 3), eves=st.booleans())
+@given(
+    received=receipt_dates, gap=st.integers(1, 400), months=st.integers(1, 3), eves=st.booleans()
+)
 def test_a_later_receipt_never_gets_an_earlier_deadline(received, gap, months, eves):
     later = received + dt.timedelta(days=gap)
-    assert due_date(later, months, extend_over_eves=eves) >= due_date(received, months, extend_over_eves=eves)
+    assert due_date(later, months, extend_over_eves=eves) >= due_date(
+        received, months, extend_over_eves=eves
+    )
 
 
 @settings(max_examples=200, deadline=None)

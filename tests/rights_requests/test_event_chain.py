@@ -36,7 +36,11 @@ def test_a_row_changed_behind_the_applications_back_is_named(worked_request):
     target = worked_request.events.get(kind="request.completed")
     RequestEvent.objects.filter(pk=target.pk).update(data={"outcome": "refused"})
     (found,) = workflow.verify_chain()
-    assert (found.request_id, found.seq, found.event_id) == (worked_request.pk, target.seq, target.pk)
+    assert (found.request_id, found.seq, found.event_id) == (
+        worked_request.pk,
+        target.seq,
+        target.pk,
+    )
     assert "content" in found.problem
     with pytest.raises(CommandError):
         call_command("verify_event_chain")

@@ -52,7 +52,9 @@ def test_waiting_for_identity_queues_nothing_until_verified(make_subject, elnat)
     # A clarification round and a second verification do not build it again.
     workflow.request_ask_customer(request, question="Vilka år gäller det?")
     workflow.request_customer_replied(request)
-    workflow.request_verify_identity(request, level=IdentityLevel.HIGH, method=VerificationMethod.EID)
+    workflow.request_verify_identity(
+        request, level=IdentityLevel.HIGH, method=VerificationMethod.EID
+    )
     assert effects(request) == [("extract", "")]
 
 

@@ -24,7 +24,9 @@ def test_sweep_marks_overdue_due_soon_on_track_and_paused(make_subject, elnat):
     overdue = _file(make_subject(), elnat, stockholm(2026, 9, 1, 10, 0))  # due 2026-10-01
     soon = _file(make_subject(), elnat, stockholm(2026, 10, 27, 10, 0))  # due 2026-11-27
     fine = _file(make_subject(), elnat, stockholm(2026, 11, 20, 10, 0))  # due 2026-12-21
-    paused = file_request(make_subject(), elnat, received_at=stockholm(2026, 9, 1, 10, 0), route=False)
+    paused = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 9, 1, 10, 0), route=False
+    )
     workflow.request_await_identity(paused, now=stockholm(2026, 9, 1, 11, 0))
     closed = _file(make_subject(), elnat, stockholm(2026, 9, 1, 10, 0))
     workflow.request_complete(closed)
@@ -52,7 +54,9 @@ def test_a_request_is_due_soon_on_its_deadline_day_and_overdue_the_day_after(mak
     assert request.deadline_state == DeadlineState.OVERDUE
 
 
-def test_sweep_runs_the_same_queries_for_one_and_for_many_requests(make_subject, elnat, django_assert_num_queries):
+def test_sweep_runs_the_same_queries_for_one_and_for_many_requests(
+    make_subject, elnat, django_assert_num_queries
+):
     _file(make_subject(), elnat, stockholm(2026, 9, 1, 10, 0))
     with django_assert_num_queries(4):
         sweep_deadline_states(dt.date(2026, 11, 24))

@@ -27,35 +27,65 @@ OPEN = [Status.RECEIVED, Status.AWAITING_IDENTITY, Status.IN_PROGRESS, Status.AW
 
 
 def _extend(r):
-    return workflow.request_extend(r, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Much data.")
+    return workflow.request_extend(
+        r, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Much data."
+    )
 
 
 # transition, the states it may start from, the state it leaves (None: unchanged),
 # and states from which it is a no-op because the request is already there.
 TRANSITIONS = {
-    "start": (lambda r: workflow.request_start(r), {Status.RECEIVED}, Status.IN_PROGRESS, {Status.IN_PROGRESS}),
+    "start": (
+        lambda r: workflow.request_start(r),
+        {Status.RECEIVED},
+        Status.IN_PROGRESS,
+        {Status.IN_PROGRESS},
+    ),
     "await_identity": (
-        lambda r: workflow.request_await_identity(r), {Status.RECEIVED}, Status.AWAITING_IDENTITY,
+        lambda r: workflow.request_await_identity(r),
+        {Status.RECEIVED},
+        Status.AWAITING_IDENTITY,
         {Status.AWAITING_IDENTITY},
     ),
     "verify_identity": (
         lambda r: workflow.request_verify_identity(
             r, level=IdentityLevel.HIGH, method=VerificationMethod.IN_PERSON, checked_by="Kim"
         ),
-        set(OPEN), None, set(),
+        set(OPEN),
+        None,
+        set(),
     ),
     "ask_customer": (
-        lambda r: workflow.request_ask_customer(r, question="Which meter?"), {Status.IN_PROGRESS},
-        Status.AWAITING_CUSTOMER, set(),
+        lambda r: workflow.request_ask_customer(r, question="Which meter?"),
+        {Status.IN_PROGRESS},
+        Status.AWAITING_CUSTOMER,
+        set(),
     ),
     "customer_replied": (
-        lambda r: workflow.request_customer_replied(r), {Status.AWAITING_CUSTOMER}, Status.IN_PROGRESS,
+        lambda r: workflow.request_customer_replied(r),
+        {Status.AWAITING_CUSTOMER},
+        Status.IN_PROGRESS,
         {Status.IN_PROGRESS},
     ),
     "extend": (_extend, set(OPEN), None, set()),
-    "complete": (lambda r: workflow.request_complete(r), {Status.IN_PROGRESS}, Status.COMPLETED, {Status.COMPLETED}),
-    "refuse": (lambda r: workflow.request_refuse(r, reasons="Excessive."), set(OPEN), Status.REFUSED, {Status.REFUSED}),
-    "withdraw": (lambda r: workflow.request_withdraw(r, by_customer=True), set(OPEN), Status.WITHDRAWN, {Status.WITHDRAWN}),
+    "complete": (
+        lambda r: workflow.request_complete(r),
+        {Status.IN_PROGRESS},
+        Status.COMPLETED,
+        {Status.COMPLETED},
+    ),
+    "refuse": (
+        lambda r: workflow.request_refuse(r, reasons="Excessive."),
+        set(OPEN),
+        Status.REFUSED,
+        {Status.REFUSED},
+    ),
+    "withdraw": (
+        lambda r: workflow.request_withdraw(r, by_customer=True),
+        set(OPEN),
+        Status.WITHDRAWN,
+        {Status.WITHDRAWN},
+    ),
     "assign": (lambda r: workflow.request_assign(r, assignee=None), set(OPEN), None, set()),
 }
 
@@ -87,7 +117,9 @@ def test_transition_is_allowed_exactly_from_its_source_states(name, state, make_
 @pytest.mark.django_db
 def test_verify_identity_moves_a_waiting_request_into_progress(make_subject, elnat):
     request = request_in(Status.AWAITING_IDENTITY, make_subject(), elnat)
-    request = workflow.request_verify_identity(request, level=IdentityLevel.HIGH, method=VerificationMethod.EID)
+    request = workflow.request_verify_identity(
+        request, level=IdentityLevel.HIGH, method=VerificationMethod.EID
+    )
     assert request.status == Status.IN_PROGRESS
     assert request.identity_level == IdentityLevel.HIGH
 
@@ -95,7 +127,9 @@ def test_verify_identity_moves_a_waiting_request_into_progress(make_subject, eln
 @pytest.mark.django_db
 def test_a_too_low_identity_level_is_recorded_but_the_request_keeps_waiting(make_subject, elnat):
     request = request_in(Status.AWAITING_IDENTITY, make_subject(), elnat)
-    request = workflow.request_verify_identity(request, level=IdentityLevel.LOW, method=VerificationMethod.EMAIL_CODE)
+    request = workflow.request_verify_identity(
+        request, level=IdentityLevel.LOW, method=VerificationMethod.EMAIL_CODE
+    )
     assert request.status == Status.AWAITING_IDENTITY
     assert request.events.filter(kind="identity.recorded").exists()
 
@@ -110,7 +144,10 @@ def test_start_is_refused_while_identity_is_insufficient(make_subject, elnat):
 @pytest.mark.django_db
 def test_objection_to_direct_marketing_needs_only_low_identity(make_subject, elnat):
     request = file_request(
-        make_subject(), elnat, right=Right.OBJECTION, level=IdentityLevel.LOW,
+        make_subject(),
+        elnat,
+        right=Right.OBJECTION,
+        level=IdentityLevel.LOW,
         details={"direct_marketing": True},
     )
     assert request.status == Status.IN_PROGRESS
@@ -135,7 +172,8 @@ def test_an_entity_of_another_organisation_is_refused(make_subject, kalmar):
     landskrona_entity = LegalEntity.objects.get(slug="landskrona-energi")
     with pytest.raises(ValueError):
         workflow.file_submission(
-            subject=make_subject(), organisation=kalmar,
+            subject=make_subject(),
+            organisation=kalmar,
             items=[workflow.RequestItem(landskrona_entity, Right.ACCESS)],
         )
 
@@ -150,7 +188,9 @@ def test_receipt_in_the_future_is_refused(make_subject, elnat):
 
 @pytest.mark.django_db
 def test_stored_deadlines_follow_the_entity_policy(make_subject, elnat):
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 1, 31, 9, 0), route=False)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 1, 31, 9, 0), route=False
+    )
     assert request.received_on == dt.date(2026, 1, 31)
     assert request.due_on == dt.date(2026, 3, 2)
     assert request.notice_by == dt.date(2026, 3, 2)
@@ -160,7 +200,9 @@ def test_stored_deadlines_follow_the_entity_policy(make_subject, elnat):
 
 @pytest.mark.django_db
 def test_receipt_at_2359_local_time_counts_on_that_day(make_subject, elnat):
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 3, 4, 23, 59), route=False)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 3, 4, 23, 59), route=False
+    )
     assert request.received_on == dt.date(2026, 3, 4)
     assert request.due_on == dt.date(2026, 4, 7)  # 4 Apr is a Saturday, 6 Apr Annandag påsk
 
@@ -170,10 +212,15 @@ def test_receipt_at_2359_local_time_counts_on_that_day(make_subject, elnat):
 
 @pytest.mark.django_db
 def test_a_prompt_identity_question_pauses_the_clock_by_the_days_waited(make_subject, elnat):
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), route=False)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), route=False
+    )
     workflow.request_await_identity(request, now=stockholm(2026, 3, 3, 9, 0))
     request = workflow.request_verify_identity(
-        request, level=IdentityLevel.HIGH, method=VerificationMethod.EID, now=stockholm(2026, 3, 10, 9, 0)
+        request,
+        level=IdentityLevel.HIGH,
+        method=VerificationMethod.EID,
+        now=stockholm(2026, 3, 10, 9, 0),
     )
     assert request.paused_days == 7
     assert request.due_on == dt.date(2026, 4, 9)
@@ -182,10 +229,15 @@ def test_a_prompt_identity_question_pauses_the_clock_by_the_days_waited(make_sub
 
 @pytest.mark.django_db
 def test_a_late_identity_question_does_not_pause_the_clock(make_subject, elnat):
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), route=False)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), route=False
+    )
     workflow.request_await_identity(request, now=stockholm(2026, 3, 9, 9, 0))
     request = workflow.request_verify_identity(
-        request, level=IdentityLevel.HIGH, method=VerificationMethod.EID, now=stockholm(2026, 3, 16, 9, 0)
+        request,
+        level=IdentityLevel.HIGH,
+        method=VerificationMethod.EID,
+        now=stockholm(2026, 3, 16, 9, 0),
     )
     assert request.paused_days == 0
     assert request.due_on == dt.date(2026, 4, 2)
@@ -195,10 +247,15 @@ def test_a_late_identity_question_does_not_pause_the_clock(make_subject, elnat):
 def test_no_pause_where_the_entity_policy_says_so(make_subject, elnat):
     elnat.identity_wait_pauses_clock = False
     elnat.save()
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), route=False)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), route=False
+    )
     workflow.request_await_identity(request, now=stockholm(2026, 3, 2, 11, 0))
     request = workflow.request_verify_identity(
-        request, level=IdentityLevel.HIGH, method=VerificationMethod.EID, now=stockholm(2026, 3, 10, 9, 0)
+        request,
+        level=IdentityLevel.HIGH,
+        method=VerificationMethod.EID,
+        now=stockholm(2026, 3, 10, 9, 0),
     )
     assert request.paused_days == 0
 
@@ -208,7 +265,9 @@ def test_a_clarification_pauses_the_clock_and_the_reply_resumes_it(make_subject,
     request = file_request(
         make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), level=IdentityLevel.HIGH
     )
-    workflow.request_ask_customer(request, question="Which meter?", now=stockholm(2026, 3, 12, 9, 0))
+    workflow.request_ask_customer(
+        request, question="Which meter?", now=stockholm(2026, 3, 12, 9, 0)
+    )
     request = workflow.request_customer_replied(request, now=stockholm(2026, 3, 17, 9, 0))
     assert request.paused_days == 5
     assert request.due_on == dt.date(2026, 4, 7)  # 2 Apr + 5 = 7 Apr (Tue)
@@ -220,9 +279,15 @@ def test_an_extended_deadline_also_moves_by_the_pause(make_subject, elnat):
     request = file_request(
         make_subject(), elnat, received_at=stockholm(2026, 3, 2, 10, 0), level=IdentityLevel.HIGH
     )
-    workflow.request_extend(request, reason_code=ExtensionReason.SPREAD_OVER_SYSTEMS, reason="Three systems.",
-                            now=stockholm(2026, 3, 5, 9, 0))
-    workflow.request_ask_customer(request, question="Which meter?", now=stockholm(2026, 3, 12, 9, 0))
+    workflow.request_extend(
+        request,
+        reason_code=ExtensionReason.SPREAD_OVER_SYSTEMS,
+        reason="Three systems.",
+        now=stockholm(2026, 3, 5, 9, 0),
+    )
+    workflow.request_ask_customer(
+        request, question="Which meter?", now=stockholm(2026, 3, 12, 9, 0)
+    )
     request = workflow.request_customer_replied(request, now=stockholm(2026, 3, 17, 9, 0))
     assert request.extended_due_on == dt.date(2026, 6, 8)  # 2 Jun + 5 = 7 Jun (Sun) -> 8 Jun
     assert request.deadline_on == request.extended_due_on
@@ -233,12 +298,18 @@ def test_an_extended_deadline_also_moves_by_the_pause(make_subject, elnat):
 
 @pytest.mark.django_db
 def test_extension_runs_to_receipt_plus_three_months_at_kalmar(make_subject, elnat):
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH
+    )
     request = workflow.request_extend(
-        request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Ten years of readings.",
+        request,
+        reason_code=ExtensionReason.VOLUME_OF_DATA,
+        reason="Ten years of readings.",
         now=stockholm(2026, 11, 2, 16, 0),
     )
-    assert request.extended_due_on == dt.date(2027, 1, 4)  # 1 Jan 2027 is a holiday, then the weekend
+    assert request.extended_due_on == dt.date(
+        2027, 1, 4
+    )  # 1 Jan 2027 is a holiday, then the weekend
     assert request.deadline_on == dt.date(2027, 1, 4)
     assert request.events.filter(kind="request.extended", customer_visible=True).exists()
 
@@ -246,9 +317,13 @@ def test_extension_runs_to_receipt_plus_three_months_at_kalmar(make_subject, eln
 @pytest.mark.django_db
 def test_extension_at_landskrona_is_capped_at_two_months(make_subject):
     entity = LegalEntity.objects.get(slug="landskrona-energi")
-    request = file_request(make_subject(), entity, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH)
+    request = file_request(
+        make_subject(), entity, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH
+    )
     request = workflow.request_extend(
-        request, reason_code=ExtensionReason.EXCEPTIONAL_INFLUX, reason="Influx after a price change.",
+        request,
+        reason_code=ExtensionReason.EXCEPTIONAL_INFLUX,
+        reason="Influx after a price change.",
         now=stockholm(2026, 10, 20, 9, 0),
     )
     assert request.extended_due_on == dt.date(2026, 12, 1)
@@ -256,15 +331,29 @@ def test_extension_at_landskrona_is_capped_at_two_months(make_subject):
 
 @pytest.mark.django_db
 def test_extension_notice_after_the_one_month_date_is_refused(make_subject, elnat):
-    request = file_request(make_subject(), elnat, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH)
+    request = file_request(
+        make_subject(), elnat, received_at=stockholm(2026, 10, 1, 10, 0), level=IdentityLevel.HIGH
+    )
     assert request.notice_by == dt.date(2026, 11, 2)
-    with translation.override("en"), pytest.raises(TransitionNotAllowed, match="can no longer be extended"):
+    with (
+        translation.override("en"),
+        pytest.raises(TransitionNotAllowed, match="can no longer be extended"),
+    ):
         workflow.request_extend(
-            request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Late.", now=stockholm(2026, 11, 3, 0, 1)
+            request,
+            reason_code=ExtensionReason.VOLUME_OF_DATA,
+            reason="Late.",
+            now=stockholm(2026, 11, 3, 0, 1),
         )
-    with translation.override("sv"), pytest.raises(TransitionNotAllowed, match="kan inte längre förlängas"):
+    with (
+        translation.override("sv"),
+        pytest.raises(TransitionNotAllowed, match="kan inte längre förlängas"),
+    ):
         workflow.request_extend(
-            request, reason_code=ExtensionReason.VOLUME_OF_DATA, reason="Late.", now=stockholm(2026, 11, 3, 0, 1)
+            request,
+            reason_code=ExtensionReason.VOLUME_OF_DATA,
+            reason="Late.",
+            now=stockholm(2026, 11, 3, 0, 1),
         )
 
 
@@ -322,7 +411,9 @@ def test_the_refusal_notice_names_imy_and_the_courts(
     request = request_in(Status.IN_PROGRESS, subject, elnat)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_refuse(request, reasons="Manifestly excessive: the fifth identical request this week.")
+        workflow.request_refuse(
+            request, reasons="Manifestly excessive: the fifth identical request this week."
+        )
     (message,) = mail.outbox
     assert request.reference in message.subject
     assert "IMY" in message.body, message.body
@@ -331,7 +422,9 @@ def test_the_refusal_notice_names_imy_and_the_courts(
 
 
 @pytest.mark.django_db
-def test_notices_are_sent_only_after_commit(make_subject, elnat, django_capture_on_commit_callbacks):
+def test_notices_are_sent_only_after_commit(
+    make_subject, elnat, django_capture_on_commit_callbacks
+):
     subject = make_subject()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -346,7 +439,9 @@ def test_notices_are_sent_only_after_commit(make_subject, elnat, django_capture_
 
 
 @pytest.mark.django_db
-def test_receipt_notice_states_received_and_answer_dates(make_subject, elnat, django_capture_on_commit_callbacks):
+def test_receipt_notice_states_received_and_answer_dates(
+    make_subject, elnat, django_capture_on_commit_callbacks
+):
     subject = make_subject(preferred_language="en")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -358,7 +453,9 @@ def test_receipt_notice_states_received_and_answer_dates(make_subject, elnat, dj
 
 
 @pytest.mark.django_db
-def test_a_redelivered_notice_task_sends_nothing_twice(make_subject, elnat, django_capture_on_commit_callbacks):
+def test_a_redelivered_notice_task_sends_nothing_twice(
+    make_subject, elnat, django_capture_on_commit_callbacks
+):
     from rights_requests.notices import send_notice
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -366,9 +463,17 @@ def test_a_redelivered_notice_task_sends_nothing_twice(make_subject, elnat, djan
     sent = len(mail.outbox)
     assert send_notice(request.pk, "received") is False
     assert len(mail.outbox) == sent
-    assert RequestEvent.objects.filter(request=request, kind="notice.sent", data__notice="received").count() == 1
+    assert (
+        RequestEvent.objects.filter(
+            request=request, kind="notice.sent", data__notice="received"
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
 def test_the_deadline_state_starts_on_track(make_subject, elnat):
-    assert request_in(Status.IN_PROGRESS, make_subject(), elnat).deadline_state == DeadlineState.ON_TRACK
+    assert (
+        request_in(Status.IN_PROGRESS, make_subject(), elnat).deadline_state
+        == DeadlineState.ON_TRACK
+    )

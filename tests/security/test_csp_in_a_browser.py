@@ -4,7 +4,6 @@ Chromium reports every blocked inline script, inline style or foreign resource a
 `securitypolicyviolation` event; the pages must raise none.
 """
 
-
 import pytest
 from django.conf import settings as django_settings
 

@@ -202,6 +202,10 @@ def test_recently_completed_lists_the_latest_closed_first(elnat_staff, make_subj
     from tests.rights_requests.factories import file_request
 
     first = workflow.request_complete(file_request(make_subject(), elnat, level=IdentityLevel.HIGH))
-    second = workflow.request_complete(file_request(make_subject(), elnat, level=IdentityLevel.HIGH))
-    response = verified_client(elnat_staff).get(reverse(CHANGELIST), {"queue": "recently_completed"})
+    second = workflow.request_complete(
+        file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    )
+    response = verified_client(elnat_staff).get(
+        reverse(CHANGELIST), {"queue": "recently_completed"}
+    )
     assert list(response.context["cl"].result_list) == [second, first]

@@ -68,7 +68,10 @@ def test_a_recovery_code_works_once(elnat_staff):
     assert sign_in(client, elnat_staff.username, token=code).status_code == 302
     assert client.get(reverse(QUEUE)).status_code == 200
     assert not StaticToken.objects.filter(token=code).exists()
-    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=code).status_code == 200
+    assert (
+        sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=code).status_code
+        == 200
+    )
 
 
 def test_first_sign_in_without_a_device_leads_to_enrolment_and_recovery_codes(elnat):
@@ -109,7 +112,12 @@ def test_enrolment_needs_a_signed_in_staff_member(db):
 def test_five_failed_passwords_lock_the_username_even_with_the_right_password(elnat_staff):
     device = TOTPDevice.objects.get(user=elnat_staff)
     for _attempt in range(5):
-        assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, password="wrong password").status_code == 200
+        assert (
+            sign_in(
+                Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, password="wrong password"
+            ).status_code
+            == 200
+        )
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = sign_in(client, elnat_staff.username, token=current_code(device))
     assert response.status_code == 200
@@ -124,22 +132,41 @@ def test_the_lockout_ends_after_fifteen_minutes(elnat_staff):
         for _i in range(5)
     )
     device = TOTPDevice.objects.get(user=elnat_staff)
-    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=current_code(device)).status_code == 302
+    assert (
+        sign_in(
+            Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=current_code(device)
+        ).status_code
+        == 302
+    )
 
 
 def test_four_failures_do_not_lock(elnat_staff):
     for _attempt in range(4):
         sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, password="wrong password")
     device = TOTPDevice.objects.get(user=elnat_staff)
-    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=current_code(device)).status_code == 302
+    assert (
+        sign_in(
+            Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username, token=current_code(device)
+        ).status_code
+        == 302
+    )
     assert not StaffLoginFailure.objects.filter(username=elnat_staff.username).exists()
 
 
 def test_the_lockout_counts_per_username_case_insensitively(elnat_staff, varme_staff):
     for _attempt in range(5):
-        sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), elnat_staff.username.upper(), password="wrong password")
+        sign_in(
+            Client(HTTP_ACCEPT_LANGUAGE="en"),
+            elnat_staff.username.upper(),
+            password="wrong password",
+        )
     device = TOTPDevice.objects.get(user=varme_staff)
-    assert sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), varme_staff.username, token=current_code(device)).status_code == 302
+    assert (
+        sign_in(
+            Client(HTTP_ACCEPT_LANGUAGE="en"), varme_staff.username, token=current_code(device)
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(

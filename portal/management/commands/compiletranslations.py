@@ -57,5 +57,7 @@ class Command(BaseCommand):
                 with mo_path.open("wb") as handle:
                     write_mo(handle, catalogue, use_fuzzy=False)
                 count += 1
-                self.stdout.write(f"{locale}: {len(catalogue)} messages from {len(sources)} file(s)")
+                self.stdout.write(
+                    f"{locale}: {len(catalogue)} messages from {len(sources)} file(s)"
+                )
         self.stdout.write(f"compiled {count} catalogue(s)")

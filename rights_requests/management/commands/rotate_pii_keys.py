@@ -30,8 +30,12 @@ class Command(BaseCommand):
                 if not batch:
                     break
                 for subject in batch:
-                    subject.personal_number_encrypted = pii.reencrypt(subject.personal_number_encrypted)
+                    subject.personal_number_encrypted = pii.reencrypt(
+                        subject.personal_number_encrypted
+                    )
                 DataSubject.objects.bulk_update(batch, ["personal_number_encrypted"])
             done += len(batch)
             last_pk = batch[-1].pk
-        self.stdout.write(self.style.SUCCESS(f"re-encrypted {done} personal number(s) under the newest key"))
+        self.stdout.write(
+            self.style.SUCCESS(f"re-encrypted {done} personal number(s) under the newest key")
+        )

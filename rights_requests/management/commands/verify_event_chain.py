@@ -15,16 +15,24 @@ class Command(BaseCommand):
     def handle(self, *args, reference=None, **options):
         ids = None
         if reference:
-            ids = list(RightsRequest.objects.filter(reference=reference).values_list("pk", flat=True))
+            ids = list(
+                RightsRequest.objects.filter(reference=reference).values_list("pk", flat=True)
+            )
             if not ids:
                 raise CommandError(f"no request with reference {reference}")
         breaks = verify_chain(ids)
-        checked = RequestEvent.objects.filter(request_id__in=ids).count() if ids else RequestEvent.objects.count()
+        checked = (
+            RequestEvent.objects.filter(request_id__in=ids).count()
+            if ids
+            else RequestEvent.objects.count()
+        )
         if not breaks:
             self.stdout.write(self.style.SUCCESS(f"event chain intact: {checked} event(s) checked"))
             return
         references = dict(
-            RightsRequest.objects.filter(pk__in=[b.request_id for b in breaks]).values_list("pk", "reference")
+            RightsRequest.objects.filter(pk__in=[b.request_id for b in breaks]).values_list(
+                "pk", "reference"
+            )
         )
         for b in breaks:
             self.stderr.write(
