@@ -264,9 +264,22 @@ class DataSubjectAdmin(ScopedAdmin):
                 "show_save": False,
                 "show_save_and_continue": False,
                 "show_save_and_add_another": False,
+                "retention_assessment": self.retention_assessment(request, obj),
                 **(extra_context or {}),
             },
         )
+
+    def retention_assessment(self, request, subject) -> list:
+        """What an erasure would remove now at each company the staff member works for,
+        and what the law makes the company keep, until when and why (Art. 17(3))."""
+        from datamap.models import LegalEntity
+        from retention.assessment import assess_erasure
+
+        entities = LegalEntity.objects.select_related("organisation").order_by("name")
+        scope = roles.entity_ids(request.user)
+        if scope is not None:
+            entities = entities.filter(pk__in=scope)
+        return [(entity, assess_erasure(subject, entity)) for entity in entities]
 
 
 @admin.register(Submission)
