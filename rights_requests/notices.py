@@ -23,10 +23,11 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import deadlines
-from .models import Artifact, Outbox, RightsRequest
+from .models import Artifact, Outbox, RightsRequest, Status, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +85,42 @@ def render_notice(request: RightsRequest, kind: str) -> tuple[str, str, str]:
     return subject_line, text, html
 
 
+def _send(row: Outbox, recipient: str, subject_line: str, text: str, html: str, **headers) -> None:
+    """Send one outbox e-mail. Its Message-ID comes from the row's key, so a message
+    handed over again after a crash is the same message."""
+    from . import outbox
+
+    message = EmailMultiAlternatives(
+        subject_line,
+        text,
+        to=[recipient],
+        headers={
+            "Message-ID": outbox.message_id(row.idempotency_key),
+            "X-DSR-Outbox": row.idempotency_key,
+            **headers,
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _no_address(row: Outbox, requests, kind: str):
+    """The confirmation when the customer gave no e-mail address: the notice goes by the
+    portal or by post, and the trail says so."""
+    from . import workflow
+
+    def record_no_address():
+        for request in requests:
+            workflow.record_event(
+                request, "notice.no_address", data={"notice": kind, "outbox": row.idempotency_key}
+            )
+
+    return record_no_address
+
+
 def deliver(row: Outbox):
     """Send the notice of an outbox row; return its confirmation (run on commit of done)."""
-    from . import outbox, workflow
+    from . import workflow
 
     kind = row.payload["notice"]
     if kind == "receipt":
@@ -96,26 +130,8 @@ def deliver(row: Outbox):
     ).get(pk=row.request_id)
     recipient = request.submission.contact_email or request.subject.email
     if not recipient:
-
-        def record_no_address():
-            workflow.record_event(
-                request, "notice.no_address", data={"notice": kind, "outbox": row.idempotency_key}
-            )
-
-        return record_no_address
-    subject_line, text, html = render_notice(request, kind)
-    message = EmailMultiAlternatives(
-        subject_line,
-        text,
-        to=[recipient],
-        headers={
-            "Message-ID": outbox.message_id(row.idempotency_key),
-            "X-DSR-Outbox": row.idempotency_key,
-            "X-DSR-Reference": request.reference,
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+        return _no_address(row, [request], kind)
+    _send(row, recipient, *render_notice(request, kind), **{"X-DSR-Reference": request.reference})
 
     def confirm():
         now = timezone.now()
@@ -132,38 +148,40 @@ def deliver(row: Outbox):
     return confirm
 
 
+def render_receipt(submission: Submission) -> tuple[str, str, str, list[RightsRequest]]:
+    """Return (subject line, text, HTML, requests) of a web submission's receipt: one
+    e-mail listing every request with its receipt and answer dates (R10)."""
+    requests = list(
+        submission.requests.select_related("legal_entity").order_by("legal_entity__name", "pk")
+    )
+    with translation.override(submission.language):
+        context = {
+            "submission": submission,
+            "requests": requests,
+            "organisation": submission.organisation,
+            "portal_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("portal:my_requests"),
+            "waiting_for_identity": any(r.status == Status.AWAITING_IDENTITY for r in requests),
+        }
+        subject_line = " ".join(
+            render_to_string("portal/emails/receipt_subject.txt", context).split()
+        )
+        text = render_to_string("portal/emails/receipt.txt", context)
+        html = render_to_string("portal/emails/receipt.html", context)
+    return subject_line, text, html, requests
+
+
 def _deliver_receipt(row: Outbox):
-    """One receipt for a whole web submission, listing every request (R10)."""
-    from . import outbox, workflow
-    from .models import Submission
-    from .portal.services import render_receipt
+    """One receipt for a whole web submission, in place of a notice per request."""
+    from . import workflow
 
     submission = Submission.objects.select_related("subject", "organisation").get(
         pk=row.payload["submission"]
     )
-    recipient, subject_line, text, html, requests = render_receipt(submission)
+    subject_line, text, html, requests = render_receipt(submission)
+    recipient = submission.contact_email or submission.subject.email
     if not recipient:
-
-        def record_no_address():
-            for request in requests:
-                workflow.record_event(
-                    request,
-                    "notice.no_address",
-                    data={"notice": "receipt", "outbox": row.idempotency_key},
-                )
-
-        return record_no_address
-    message = EmailMultiAlternatives(
-        subject_line,
-        text,
-        to=[recipient],
-        headers={
-            "Message-ID": outbox.message_id(row.idempotency_key),
-            "X-DSR-Outbox": row.idempotency_key,
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+        return _no_address(row, requests, "receipt")
+    _send(row, recipient, subject_line, text, html)
 
     def confirm():
         now = timezone.now()

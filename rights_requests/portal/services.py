@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from datamap import pii
 from datamap.models import Organisation
@@ -186,33 +184,6 @@ def _keep_proof(submission: Submission, upload) -> None:
         artifact.file.name = name
         artifact.save()
         workflow.record_event(request, "proof.received", data={"artifact": artifact.pk})
-
-
-def render_receipt(submission: Submission):
-    """The receipt of a web submission: one e-mail listing every request (R10).
-
-    Returns (recipient, subject line, text, HTML, requests); the recipient is empty when
-    the customer gave no address. Sent once through the outbox (notices.deliver), which
-    records it as a `notice.sent` event with notice "receipt" on each request.
-    """
-    requests = list(
-        submission.requests.select_related("legal_entity").order_by("legal_entity__name", "pk")
-    )
-    recipient = submission.contact_email or submission.subject.email
-    with translation.override(submission.language):
-        context = {
-            "submission": submission,
-            "requests": requests,
-            "organisation": submission.organisation,
-            "portal_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("portal:my_requests"),
-            "waiting_for_identity": any(r.status == Status.AWAITING_IDENTITY for r in requests),
-        }
-        subject_line = " ".join(
-            render_to_string("portal/emails/receipt_subject.txt", context).split()
-        )
-        text = render_to_string("portal/emails/receipt.txt", context)
-        html = render_to_string("portal/emails/receipt.html", context)
-    return recipient, subject_line, text, html, requests
 
 
 # --- Following a request -------------------------------------------------------------------

@@ -56,7 +56,7 @@ def action_forms(user, obj) -> dict:
     if obj.status == Status.IN_PROGRESS:
         found["ask"] = forms.AskCustomerForm()
         found["complete"] = forms.CompleteForm()
-        if obj.right == Right.OBJECTION and obj.details.get("kind") != "direct_marketing":
+        if obj.right == Right.OBJECTION and not obj.details.get("direct_marketing"):
             found["assess_objection"] = forms.AssessObjectionForm()
     return found
 

@@ -63,7 +63,11 @@ def test_an_objection_without_compelling_grounds_is_granted(client, make_subject
         elnat,
         right=Right.OBJECTION,
         level=IdentityLevel.HIGH,
-        details={"kind": "other", "processing": "Kreditupplysning", "why": "Inte relevant."},
+        details={
+            "direct_marketing": False,
+            "processing": "Kreditupplysning",
+            "reasons": "Inte relevant.",
+        },
     )
     assert "Assess the objection" in page(client, objection)
     act(client, objection, "assess_objection", compelling_grounds="no", reasons="Ingen grund.")
@@ -78,7 +82,7 @@ def test_compelling_grounds_make_a_refusal_proposal_for_the_dpo(client, make_sub
         elnat,
         right=Right.OBJECTION,
         level=IdentityLevel.HIGH,
-        details={"kind": "other", "processing": "Nätdrift", "why": "Vill inte."},
+        details={"direct_marketing": False, "processing": "Nätdrift", "reasons": "Vill inte."},
     )
     act(client, objection, "assess_objection", compelling_grounds="yes", reasons="Lagkrav.")
     objection.refresh_from_db()
@@ -92,8 +96,20 @@ def test_the_reasons_are_required(client, make_subject, elnat):
         elnat,
         right=Right.OBJECTION,
         level=IdentityLevel.HIGH,
-        details={"kind": "other"},
+        details={"direct_marketing": False},
     )
     act(client, objection, "assess_objection", compelling_grounds="no", reasons="")
     objection.refresh_from_db()
     assert objection.status == Status.IN_PROGRESS
+
+
+def test_an_objection_to_direct_marketing_needs_no_assessment(client, make_subject, elnat):
+    """Absolute and immediate (Art. 21(3)): the portal's and the API's shape of it."""
+    objection = file_request(
+        make_subject(),
+        elnat,
+        right=Right.OBJECTION,
+        level=IdentityLevel.HIGH,
+        details={"direct_marketing": True},
+    )
+    assert "Assess the objection" not in page(client, objection)

@@ -298,7 +298,7 @@ class Command(BaseCommand):
             days_ago=12,
             level=IdentityLevel.HIGH,
             method=VerificationMethod.EID,
-            details={"kind": "direct_marketing"},
+            details={"direct_marketing": True},
         )
         workflow.request_complete(objection, by=cs_landskrona, now=self.ago(11))
         [rectification] = self.file(
