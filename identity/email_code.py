@@ -116,12 +116,16 @@ def request_code(
         "email": ratelimit.normalise_email(email),
         "ip": client_ip or "unknown",
     }
-    refused = []
-    for name, key in keys.items():
-        for limit, seconds in limits[name]:
-            scope = f"email_code.{name}.{seconds}"
-            if not ratelimit.hit(scope, key, limit=limit, window=timedelta(seconds=seconds)):
-                refused.append(f"{name}/{seconds}s")
+    checked = [
+        (
+            f"{name}/{seconds}s",
+            (f"email_code.{name}.{seconds}", key, limit, timedelta(seconds=seconds)),
+        )
+        for name, key in keys.items()
+        for limit, seconds in limits[name]
+    ]
+    results = ratelimit.hit_many([attempt for _label, attempt in checked])
+    refused = [label for (label, _a), ok in zip(checked, results, strict=True) if not ok]
     if refused:
         logger.warning("e-mail code refused by rate limit (%s)", ", ".join(refused))
         raise CodeRequestLimited

@@ -2,9 +2,9 @@
 
 `hit(scope, key, limit=, window=)` records one attempt and says whether it is allowed.
 Counters live in fixed windows, one row per (scope, key, window); the row is created
-or incremented with a single `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which
-is atomic on both SQLite (3.35+) and PostgreSQL, so two processes can never both take
-the last allowed attempt.
+or incremented with an `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` (one statement
+for all the limits a form checks, `hit_many`), which is atomic on both SQLite (3.35+)
+and PostgreSQL, so two processes can never both take the last allowed attempt.
 
 To avoid the burst that plain fixed windows allow at a boundary (limit hits at the end
 of one window and limit more at the start of the next), the decision uses the sliding
@@ -25,7 +25,8 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -75,27 +76,49 @@ def client_ip(request) -> str:
 
 def hit(scope: str, key: str, *, limit: int, window: timedelta) -> bool:
     """Record one attempt of `key` in `scope`; return True if it is within the limit."""
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    seconds = int(window.total_seconds())
-    if seconds < 1:
-        raise ValueError("window must be at least one second")
+    return hit_many([(scope, key, limit, window)])[0]
+
+
+def hit_many(attempts: list[tuple[str, str, int, timedelta]]) -> list[bool]:
+    """Record one attempt under each (scope, key, limit, window); say which are within limits.
+
+    Every counter is incremented by one multi-row `INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING`, and the previous windows are read by one SELECT: two statements however
+    many limits a form checks (the filing form checks four).
+    """
     now = timezone.now()
     epoch = now.timestamp()
-    start = int(epoch // seconds) * seconds
-    hashed = key_hash(scope, key)
-    with transaction.atomic():
-        current = _increment(scope, hashed, seconds, start, expires_at=now + 2 * window)
-        previous = (
-            RateLimitCounter.objects.filter(
-                scope=scope, key_hash=hashed, window_seconds=seconds, window_start=start - seconds
-            )
-            .values_list("hits", flat=True)
-            .first()
-            or 0
+    counters: dict[tuple[str, str, int, int], list] = {}
+    keyed = []
+    for scope, key, limit, window in attempts:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        seconds = int(window.total_seconds())
+        if seconds < 1:
+            raise ValueError("window must be at least one second")
+        start = int(epoch // seconds) * seconds
+        counter = (scope, key_hash(scope, key), seconds, start)
+        # The same counter twice in one call is counted twice, in one row of the INSERT
+        # (PostgreSQL refuses to update a row twice in one statement).
+        counters.setdefault(counter, [0, now + 2 * window])[0] += 1
+        keyed.append((counter, limit))
+    current = _increment(counters)
+    previous_q = Q()
+    for scope, hashed, seconds, start in counters:
+        previous_q |= Q(
+            scope=scope, key_hash=hashed, window_seconds=seconds, window_start=start - seconds
         )
-    overlap = 1 - (epoch - start) / seconds
-    allowed = current <= limit and current + previous * overlap <= limit
+    previous = {
+        (scope, hashed, seconds, start + seconds): hits
+        for scope, hashed, seconds, start, hits in RateLimitCounter.objects.filter(
+            previous_q
+        ).values_list("scope", "key_hash", "window_seconds", "window_start", "hits")
+    }
+    allowed = []
+    for counter, limit in keyed:
+        hits, seconds, start = current[counter], counter[2], counter[3]
+        overlap = 1 - (epoch - start) / seconds
+        allowed.append(hits <= limit and hits + previous.get(counter, 0) * overlap <= limit)
     if random.random() < _PRUNE_PROBABILITY:  # noqa: S311 - not security relevant
         prune()
     return allowed
@@ -126,18 +149,28 @@ def prune() -> int:
     return deleted
 
 
-def _increment(scope: str, hashed: str, seconds: int, start: int, *, expires_at) -> int:
+def _increment(counters: dict[tuple[str, str, int, int], list]) -> dict[tuple, int]:
+    """Add each counter's hits in one statement; return every counter's new total."""
     table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
-    expires = RateLimitCounter._meta.get_field("expires_at").get_db_prep_value(
-        expires_at, connection
-    )
+    expires_field = RateLimitCounter._meta.get_field("expires_at")
+    rows, params = [], []
+    for (scope, hashed, seconds, start), (hits, expires_at) in counters.items():
+        rows.append("(%s, %s, %s, %s, %s, %s)")
+        params += [
+            scope,
+            hashed,
+            seconds,
+            start,
+            hits,
+            expires_field.get_db_prep_value(expires_at, connection),
+        ]
     sql = (
         f"INSERT INTO {table} (scope, key_hash, window_seconds, window_start, hits, expires_at) "
-        "VALUES (%s, %s, %s, %s, 1, %s) "
+        f"VALUES {', '.join(rows)} "
         "ON CONFLICT (scope, key_hash, window_seconds, window_start) "
-        f"DO UPDATE SET hits = {table}.hits + 1 "
-        "RETURNING hits"
+        f"DO UPDATE SET hits = {table}.hits + excluded.hits "
+        "RETURNING scope, key_hash, window_seconds, window_start, hits"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [scope, hashed, seconds, start, expires])
-        return int(cursor.fetchone()[0])
+        cursor.execute(sql, params)
+        return {tuple(row[:4]): int(row[4]) for row in cursor.fetchall()}

@@ -18,6 +18,7 @@ from identity import ratelimit
 from identity.models import RateLimitCounter
 
 HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)  # on a window boundary
 
 
@@ -189,3 +190,24 @@ def test_ipv6_clients_are_counted_per_64_network(settings):
     one = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2::1")
     two = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
     assert ratelimit.client_ip(one) == ratelimit.client_ip(two) == "2001:db8:1:2::/64"
+
+
+@pytest.mark.django_db
+def test_hit_many_counts_every_limit_in_one_upsert_and_says_which_are_over(
+    monkeypatch, django_assert_num_queries
+):
+    at(monkeypatch, T0)
+    attempts = [("a", "k", 2, HOUR), ("a", "k", 5, DAY), ("b", "k", 1, HOUR)]
+    with django_assert_num_queries(2):  # one INSERT ... ON CONFLICT, one SELECT
+        assert ratelimit.hit_many(attempts) == [True, True, True]
+    assert ratelimit.hit_many(attempts) == [True, True, False]
+    assert ratelimit.hit_many(attempts) == [False, True, False]
+    assert ratelimit.attempts("a", "k", window=DAY) == 3
+
+
+@pytest.mark.django_db
+def test_the_same_counter_twice_in_one_call_counts_twice(monkeypatch):
+    at(monkeypatch, T0)
+    assert ratelimit.hit_many([("t", "k", 2, HOUR), ("t", "k", 2, HOUR)]) == [True, True]
+    assert ratelimit.attempts("t", "k", window=HOUR) == 2
+    assert not ratelimit.hit("t", "k", limit=2, window=HOUR)
