@@ -83,20 +83,45 @@ def enqueue(
     """
     Outbox.Kind(kind)
     request_id = request.pk if isinstance(request, RightsRequest) else request
-    with transaction.atomic():
-        row, created = Outbox.objects.get_or_create(
-            idempotency_key=key,
-            defaults={
-                "kind": kind,
-                "request_id": request_id,
-                "payload": payload or {},
-                "available_at": timezone.now() + requeue_after(),
-            },
-        )
-    if created:
-        row_id = row.pk
-        transaction.on_commit(lambda: publish(row_id))
+    row = Outbox(
+        kind=kind,
+        request_id=request_id,
+        payload=payload or {},
+        idempotency_key=key,
+        available_at=timezone.now() + requeue_after(),
+    )
+    if not _insert_new(row):
+        return Outbox.objects.get(idempotency_key=key)
+    row_id = row.pk
+    transaction.on_commit(lambda: publish(row_id))
     return row
+
+
+def _insert_new(row: Outbox) -> bool:
+    """INSERT the row unless its key is taken (`ON CONFLICT DO NOTHING`); say if it was.
+
+    One statement, where get_or_create takes four (a SELECT, and the INSERT in a
+    savepoint); a parallel transaction's row with the same key waits for that
+    transaction and then counts as taken.
+    """
+    fields = [f for f in Outbox._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(Outbox._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    pk = connection.ops.quote_name(Outbox._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING {pk}",
+            values,
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True
 
 
 def notice_key(request_id: int, kind: str, event_seq: int) -> str:

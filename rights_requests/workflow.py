@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -308,14 +308,34 @@ class RequestItem:
     details: dict = field(default_factory=dict)
 
 
+def reserve_references(organisation: Organisation, year: int, count: int = 1) -> list[str]:
+    """Issue `count` consecutive reference numbers, e.g. KE-2026-000123.
+
+    One `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` on the organisation's counter,
+    atomic on SQLite and PostgreSQL. Outside a transaction it commits at once, so the
+    counter's row is locked only for that statement and parallel filings of one
+    organisation do not wait for each other; the price is that a filing that fails
+    afterwards leaves a gap in the numbers. A reference only names a request (it is not
+    an accounting voucher, whose series must be unbroken), so gaps are accepted.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, year, last_value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (organisation_id, year) "
+            f"DO UPDATE SET last_value = {table}.last_value + excluded.last_value "
+            "RETURNING last_value",
+            [organisation.pk, year, count],
+        )
+        last = int(cursor.fetchone()[0])
+    return [f"{organisation.code}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
 def next_reference(organisation: Organisation, year: int) -> str:
-    """Issue the next reference number, e.g. KE-2026-000123. Call inside a transaction."""
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
-        organisation=organisation, year=year
-    )
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return f"{organisation.code}-{year}-{counter.last_value:06d}"
+    """Issue the next reference number of the organisation and year."""
+    return reserve_references(organisation, year)[0]
 
 
 def file_submission(
@@ -353,6 +373,9 @@ def file_submission(
             raise ValueError("every legal entity must belong to the submission's organisation")
         Right(item.right)
     received_on = deadlines.receipt_date(received_at)
+    # Taken before the transaction (see reserve_references): the counter is not held
+    # locked while the requests are written.
+    references = reserve_references(organisation, received_on.year, len(items))
     with transaction.atomic():
         submission = Submission.objects.create(
             subject=subject,
@@ -365,7 +388,8 @@ def file_submission(
             representative_name=representative_name,
             registered_by=registered_by,
         )
-        for item in items:
+        first = None
+        for item, reference in zip(items, references, strict=True):
             request = RightsRequest(
                 submission=submission,
                 subject=subject,
@@ -378,32 +402,47 @@ def file_submission(
                 identity_required=required_identity_level(item.right, item.details),
                 identity_level=identity_level,
                 identity_method=identity_method,
-                reference=next_reference(organisation, received_on.year),
+                reference=reference,
             )
             _set_deadlines(request, item.legal_entity)
-            request.save()
-            received = record_event(
-                request,
-                "request.received",
-                actor=registered_by,
-                actor_label="" if registered_by else "customer",
-                to_status=Status.RECEIVED,
-                data={
+            received = {
+                "kind": "request.received",
+                "actor": registered_by,
+                "actor_label": "" if registered_by else "customer",
+                "to_status": Status.RECEIVED,
+                "data": {
                     "channel": channel,
                     "right": item.right,
                     "due_on": request.due_on.isoformat(),
                 },
-                customer_visible=True,
-                at=received_at if channel != Channel.WEB else None,
-            )
-            if not one_receipt:
-                _queue_notice(request, "received", received)
-            if not route:
-                continue
-            if satisfies(identity_level, request.identity_required):
-                request_start(request, by=registered_by)
+                "customer_visible": True,
+                "at": received_at if channel != Channel.WEB else None,
+            }
+            if route and satisfies(identity_level, request.identity_required):
+                # The new request is seen by no one else before the commit: it is written
+                # already started, with both events, instead of through request_start's
+                # lock and second write (the same rows, in fewer statements).
+                request.status = Status.IN_PROGRESS
+                request.save()
+                started = {
+                    "kind": "request.started",
+                    "actor": registered_by,
+                    "from_status": Status.RECEIVED,
+                    "to_status": Status.IN_PROGRESS,
+                    "customer_visible": True,
+                }
+                received_event, _started = _new_events(request, [received, started])
+                if not one_receipt:
+                    _queue_notice(request, "received", received_event)
+                _queue_fulfilment(request)
             else:
-                request_await_identity(request, by=registered_by)
+                request.save()
+                (received_event,) = _new_events(request, [received])
+                if not one_receipt:
+                    _queue_notice(request, "received", received_event)
+                if route:
+                    request_await_identity(request, by=registered_by)
+            first = first or request
         if one_receipt:
             # One acknowledgement listing every request of the submission (R10), in
             # place of a "received" notice per request.
@@ -413,10 +452,38 @@ def file_submission(
             outbox.enqueue(
                 Outbox.Kind.NOTICE,
                 key=f"receipt:{submission.pk}",
-                request=submission.requests.order_by("pk").first(),
+                request=first,
                 payload={"notice": "receipt", "submission": submission.pk},
             )
     return submission
+
+
+def _new_events(request: RightsRequest, specs: list[dict]) -> list[RequestEvent]:
+    """Write the first events of a request created in this transaction, chained, at once.
+
+    `specs` holds record_event's keyword arguments. The request is new, so its chain is
+    empty and no other transaction can append to it before the commit.
+    """
+    events, prev_hash = [], ""
+    for seq, spec in enumerate(specs, start=1):
+        actor = spec.get("actor")
+        has_actor = getattr(actor, "pk", None) is not None
+        event = RequestEvent(
+            request_id=request.pk,
+            seq=seq,
+            kind=spec["kind"],
+            from_status=spec.get("from_status", ""),
+            to_status=spec.get("to_status", ""),
+            actor=actor if has_actor else None,
+            actor_label=spec.get("actor_label") or (actor.get_username() if has_actor else ""),
+            data=spec.get("data") or {},
+            customer_visible=spec.get("customer_visible", False),
+            created_at=spec.get("at") or timezone.now(),
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event.compute_hash()
+        events.append(event)
+    return RequestEvent.objects.bulk_create(events)
 
 
 # --- Transitions -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ receipt that lists every request of a submission.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -53,16 +54,16 @@ def check_filing_limits(identity: VerifiedIdentity, client_ip: str) -> None:
     """Count one filing attempt; raise FilingLimited when over a limit."""
     limits = {**FILING_LIMITS, **getattr(settings, "PORTAL_FILING_RATE_LIMITS", {})}
     keys = {"person": identity.personal_number_hash, "ip": client_ip or "unknown"}
-    allowed = True
-    for name, key in keys.items():
-        for limit, seconds in limits[name]:
-            # Every limit is counted, so that a refused attempt keeps the limit closed.
-            allowed &= ratelimit.hit(
-                f"portal.filing.{name}",
-                key,
-                limit=limit,
-                window=datetime.timedelta(seconds=seconds),
-            )
+    # Every limit is counted, so that a refused attempt keeps the limit closed.
+    allowed = all(
+        ratelimit.hit_many(
+            [
+                (f"portal.filing.{name}", key, limit, datetime.timedelta(seconds=seconds))
+                for name, key in keys.items()
+                for limit, seconds in limits[name]
+            ]
+        )
+    )
     if not allowed:
         raise FilingLimited
 
@@ -140,20 +141,26 @@ def file_from_portal(
         items = [
             workflow.RequestItem(i.legal_entity, i.right, {**i.details, **marker}) for i in items
         ]
-    with transaction.atomic():
-        submission = workflow.file_submission(
-            subject=subject,
-            organisation=organisation,
-            items=items,
-            language=language,
-            contact_email=contact_email,
-            capacity=representation.capacity if representation else Submission.Capacity.SELF,
-            representative_name=representative_name,
-            identity_level=level,
-            identity_method=method,
-            one_receipt=True,
-        )
-        if representation is not None:
+    file = functools.partial(
+        workflow.file_submission,
+        subject=subject,
+        organisation=organisation,
+        items=items,
+        language=language,
+        contact_email=contact_email,
+        capacity=representation.capacity if representation else Submission.Capacity.SELF,
+        representative_name=representative_name,
+        identity_level=level,
+        identity_method=method,
+        one_receipt=True,
+    )
+    if representation is None:
+        # Not inside a transaction of ours: file_submission takes the reference numbers
+        # in a statement of their own before its transaction (workflow.reserve_references).
+        submission = file()
+    else:
+        with transaction.atomic():  # the proof is kept with the submission, or neither
+            submission = file()
             _keep_proof(submission, representation.proof)
     logger.info(
         "web submission %s filed: %d request(s), level %s", submission.pk, len(items), level

@@ -392,3 +392,27 @@ def test_the_form_needs_a_csrf_token(alice, client):
 def test_an_unknown_organisation_is_404(alice_client):
     assert alice_client.get("/org/nowhere/file/").status_code == 404
     assert alice_client.get("/org/nowhere/").status_code == 404
+
+
+def test_filing_takes_a_fixed_number_of_queries_however_many_requests(
+    alice_client, django_assert_max_num_queries
+):
+    """One request takes 19 statements (63 before bench/RESULTS.md's filing work), four
+    take 26: per further request the INSERT of the request and the one of its events.
+
+    The four rate limits are one upsert and one read, the references one upsert for
+    all the requests, the receipt one INSERT into the outbox.
+    """
+    with django_assert_max_num_queries(19):
+        response = alice_client.post(KALMAR_FILE, form(entities=entity_ids("kalmar-energi-elnat")))
+    assert response.status_code == 302
+    with django_assert_max_num_queries(26):
+        response = alice_client.post(
+            KALMAR_FILE,
+            form(
+                rights=["access", "portability"],
+                entities=entity_ids("kalmar-energi-elnat", "kalmar-energi-varme"),
+            ),
+        )
+    assert response.status_code == 302
+    assert RightsRequest.objects.filter(status=Status.IN_PROGRESS).count() == 5

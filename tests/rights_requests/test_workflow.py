@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from datamap.models import LegalEntity
 from identity.levels import IdentityLevel, VerificationMethod
-from rights_requests import workflow
+from rights_requests import deadlines, workflow
 from rights_requests.models import (
     DeadlineState,
     ExtensionReason,
@@ -165,6 +165,53 @@ def test_a_submission_fans_out_into_one_request_per_entity_and_right(make_subjec
     assert len(references) == 6 == len(set(references))
     year = submission.requests.first().received_on.year
     assert sorted(references) == [f"KE-{year}-{n:06d}" for n in range(1, 7)]
+
+
+@pytest.mark.django_db
+def test_started_requests_are_written_with_the_same_chained_events_as_request_start(
+    make_subject, kalmar
+):
+    entity = kalmar.legal_entities.first()
+    submission = workflow.file_submission(
+        subject=make_subject(),
+        organisation=kalmar,
+        items=[workflow.RequestItem(entity, Right.ACCESS)],
+        identity_level=IdentityLevel.HIGH,
+    )
+    request = submission.requests.get()
+    assert request.status == Status.IN_PROGRESS
+    events = list(request.events.order_by("seq"))
+    assert [(e.seq, e.kind, e.from_status, e.to_status) for e in events] == [
+        (1, "request.received", "", Status.RECEIVED),
+        (2, "request.started", Status.RECEIVED, Status.IN_PROGRESS),
+    ]
+    assert events[0].prev_hash == "" and events[1].prev_hash == events[0].hash
+    assert workflow.verify_chain([request.pk]) == []
+    workflow.request_ask_customer(request, question="Which address?")  # the chain goes on
+    assert workflow.verify_chain([request.pk]) == []
+
+
+@pytest.mark.django_db
+def test_references_are_reserved_at_once_and_a_failed_filing_leaves_a_gap(make_subject, kalmar):
+    """The numbers are taken before the filing's transaction (no lock held while it runs),
+    so a filing that fails afterwards does not give its numbers back."""
+    year = deadlines.receipt_date(timezone.now()).year
+    assert workflow.reserve_references(kalmar, year, 3) == [f"KE-{year}-{n:06d}" for n in (1, 2, 3)]
+    entity = kalmar.legal_entities.first()
+    with pytest.raises(TypeError):
+        workflow.file_submission(
+            subject=make_subject(),
+            organisation=kalmar,
+            items=[workflow.RequestItem(entity, Right.ACCESS, {"not json": object()})],
+        )
+    submission = workflow.file_submission(
+        subject=make_subject(),
+        organisation=kalmar,
+        items=[workflow.RequestItem(entity, Right.ACCESS)],
+    )
+    assert submission.requests.get().reference == f"KE-{year}-000005"
+    with pytest.raises(ValueError):
+        workflow.reserve_references(kalmar, year, 0)
 
 
 @pytest.mark.django_db
