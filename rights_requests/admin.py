@@ -20,6 +20,7 @@ from datamap.models import StaffMembership
 from . import roles, workflow
 from .models import Artifact, DataSubject, Message, RequestEvent, RightsRequest, Submission
 from .staff import queue_admin, request_views, selectors
+from .staff.events import timeline_rows
 from .staff.services import pending_refusal
 
 
@@ -191,7 +192,7 @@ class RightsRequestAdmin(ScopedAdmin):
             "siblings": siblings,
             "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count()
             - len(siblings),
-            "timeline": obj.events.select_related("actor").order_by("seq"),
+            "timeline": timeline_rows(obj.events.select_related("actor").order_by("seq")),
             "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
             "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
             "action_forms": request_views.action_forms(user, obj)
