@@ -15,13 +15,14 @@ from .conftest import verified_client
 pytestmark = pytest.mark.django_db
 
 
+def started_request_page(subject, entity, staff) -> str:
+    work = file_request(subject, entity, level=IdentityLevel.HIGH)
+    url = reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])
+    return verified_client(staff).get(url).content.decode()
+
+
 def test_the_timeline_shows_labels_statuses_in_words_and_codes(make_subject, elnat, elnat_staff):
-    work = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
-    page = (
-        verified_client(elnat_staff)
-        .get(reverse("admin:rights_requests_rightsrequest_change", args=[work.pk]))
-        .content.decode()
-    )
+    page = started_request_page(make_subject(), elnat, elnat_staff)
     timeline = page.split('id="timeline-h"', 1)[1]
     assert "Request received" in timeline
     assert '<code class="event-code">request.received</code>' in timeline
@@ -32,12 +33,7 @@ def test_the_timeline_shows_labels_statuses_in_words_and_codes(make_subject, eln
 
 @override_settings(LANGUAGE_CODE="sv")
 def test_the_labels_are_in_swedish_in_the_staff_admin(make_subject, elnat, elnat_staff):
-    work = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
-    page = (
-        verified_client(elnat_staff)
-        .get(reverse("admin:rights_requests_rightsrequest_change", args=[work.pk]))
-        .content.decode()
-    )
+    page = started_request_page(make_subject(), elnat, elnat_staff)
     assert "Begäran mottagen" in page and "Handläggning påbörjad" in page
 
 
