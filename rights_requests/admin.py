@@ -6,10 +6,11 @@ Every queryset and object check is scoped to the staff member's companies
 a request or subject records a `subject.viewed` event (GDPR Art. 5(2), accountability).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import path
 from django.utils.html import format_html
@@ -18,7 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from datamap.models import StaffMembership
 
 from . import roles, workflow
-from .models import Artifact, DataSubject, Message, RequestEvent, RightsRequest, Submission
+from .models import (
+    Artifact,
+    DataSubject,
+    Message,
+    Outbox,
+    RequestEvent,
+    RightsRequest,
+    Submission,
+)
 from .staff import queue_admin, request_views, selectors
 from .staff.events import timeline_rows
 from .staff.services import pending_refusal
@@ -382,6 +391,64 @@ class ArtifactAdmin(ScopedAdmin):
 
         url = reverse("admin:rights_requests_rightsrequest_file", args=[obj.request_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("download"))
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ScopedAdmin):
+    """The background work: what is pending, done or failed, and trying a failed one again.
+
+    Read-only but for the action, which needs `change_outbox` (DPO and administrators).
+    Rows of no request (none today) are seen by administrators only.
+    """
+
+    list_display = ["id", "kind", "request", "status", "attempts", "created_at", "done_at", "error"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["request"]
+    search_fields = ["=request__reference"]
+    actions = ["retry"]
+    readonly_fields = [
+        "kind",
+        "request",
+        "payload",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "available_at",
+        "claimed_until",
+        "created_at",
+        "done_at",
+        "last_error",
+    ]
+    fields = readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the rows are changed only by the outbox and by the action
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("rights_requests.change_outbox"):
+            actions.pop("retry", None)
+        return actions
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    @admin.action(description=_("Try the failed work again"))
+    def retry(self, request, queryset):
+        from . import outbox
+
+        if not request.user.has_perm("rights_requests.change_outbox"):
+            raise PermissionDenied
+        failed = queryset.filter(status=Outbox.State.FAILED)
+        taken = outbox.retry_failed(failed.values_list("pk", flat=True), by=request.user)
+        skipped = queryset.count() - taken
+        self.message_user(
+            request,
+            _("%(taken)d queued again; %(skipped)d had not failed and were left alone.")
+            % {"taken": taken, "skipped": skipped},
+            messages.SUCCESS if taken else messages.WARNING,
+        )
 
 
 # --- Staff users with their companies (administrators only) -----------------------------------

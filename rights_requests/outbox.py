@@ -23,7 +23,7 @@ Failures are counted; a row is retried with back-off and marked failed after
 import datetime
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -342,6 +342,41 @@ def _record_failure(row: Outbox, exc: Exception) -> None:
             type(exc).__name__,
         )
     row.save(update_fields=["attempts", "last_error", "claimed_until", "status", "available_at"])
+
+
+def retry_failed(row_ids: Iterable[int], *, by) -> int:
+    """Try failed rows again from the start (staff, once the cause is put right).
+
+    Each row goes back to pending with its attempts counted from zero, is queued after
+    commit, and its request's trail records who asked for it. Rows that have not failed
+    are left alone. Returns how many were taken.
+    """
+    from .workflow import record_event
+
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Outbox.objects.select_for_update()
+            .filter(pk__in=list(row_ids), status=Outbox.State.FAILED)
+            .order_by("pk")
+        )
+        for row in rows:
+            row.status = Outbox.State.PENDING
+            row.attempts = 0
+            row.claimed_until = None
+            row.available_at = now + requeue_after()
+            row.save(update_fields=["status", "attempts", "claimed_until", "available_at"])
+            if row.request_id is not None:
+                record_event(
+                    row.request,
+                    "outbox.retried",
+                    actor=by,
+                    data={"outbox": row.pk, "kind": row.kind},
+                )
+            transaction.on_commit(lambda pk=row.pk: publish(pk))
+    if rows:
+        logger.info("outbox: %s failed effects queued again by staff", len(rows))
+    return len(rows)
 
 
 # --- The sweep ---------------------------------------------------------------------------

@@ -52,6 +52,9 @@ ROLE_PERMISSIONS = {
     + [
         "rights_requests.approve_refusal",
         "rights_requests.view_dashboard",
+        # The background work (outbox): reads it, and tries failed work again.
+        "rights_requests.view_outbox",
+        "rights_requests.change_outbox",
         "datamap.view_processingactivity",
         "datamap.view_purpose",
         "datamap.view_datacategory",
@@ -75,6 +78,7 @@ ROLE_PERMISSIONS = {
     ADMINISTRATOR: [
         "app:rights_requests",
         "app:datamap",
+        "app:identity",
         "app:consent",
         "app:retention",
         "app:auth",

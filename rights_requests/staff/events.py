@@ -51,6 +51,7 @@ STAFF_EVENT_LABELS = {
     "refusal.approved": _("Refusal approved by the DPO"),
     "refusal.rejected": _("Refusal rejected by the DPO"),
     "api.registered": _("Registered through the API"),
+    "outbox.retried": _("Failed background work tried again by staff"),
     "recipient.notified": _("Recipient to be told of the change (Art. 19)"),
     "retention.scheduled": _("Kept data to be erased when its retention ends"),
 }

@@ -110,6 +110,7 @@ def world(make_subject, elnat, kalmar, landskrona):
     admin_ids = _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, users["dpo"])
     admin_ids.update(
         {
+            "identity.apiclient": ApiClient.objects.get(name="elnat-cis").pk,
             "auth.user": users["dpo"].pk,
             "otp_totp.totpdevice": users["dpo"].totpdevice_set.first().pk,
         }
@@ -141,8 +142,10 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
     from datamap import models as datamap
     from datamap import pii
     from retention import models as retention
+    from rights_requests import outbox
 
     lookup_hash = pii.lookup_hash(subject_a.personal_number)
+    effect = outbox.enqueue_extract(request_a)
     record = consent_services.grant(subject_a, "ke-newsletter", channel="phone")
     suppression = consent_services.suppress(lookup_hash, reason="objection", source="test")
     task = datamap.ManualTask.objects.create(
@@ -171,6 +174,7 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
         "rights_requests.requestevent": request_a.events.order_by("seq").first().pk,
         "rights_requests.message": message_a.pk,
         "rights_requests.artifact": artifact_a.pk,
+        "rights_requests.outbox": effect.pk,
         "datamap.organisation": elnat.organisation_id,
         "datamap.legalentity": elnat.pk,
         "datamap.purpose": first(datamap.Purpose),

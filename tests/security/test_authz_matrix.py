@@ -86,6 +86,8 @@ ADMIN_MODELS = {
     "rights_requests.requestevent": (STAFF, ("staff", "dpo")),
     "rights_requests.message": (STAFF, ("staff", "dpo")),
     "rights_requests.artifact": (STAFF, ("staff", "dpo")),
+    # The background work: the DPO reads it (of their organisation) and tries failed work again.
+    "rights_requests.outbox": (("dpo",), ("staff", "dpo")),
     "datamap.manualtask": (STAFF, ("staff", "dpo")),
     "datamap.organisation": (STAFF, STAFF),
     "datamap.legalentity": (STAFF, STAFF),
@@ -106,6 +108,7 @@ ADMIN_MODELS = {
     "retention.retentionrun": (("dpo",), STAFF),
     # Accounts and second factors: administrators only.
     "auth.user": ((), ()),
+    "identity.apiclient": ((), ()),
     "auth.group": ((), ()),
     "otp_totp.totpdevice": ((), ()),
     "otp_static.staticdevice": ((), ()),
