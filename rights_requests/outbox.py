@@ -22,6 +22,7 @@ Failures are counted; a row is retried with back-off and marked failed after
 
 import datetime
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 
@@ -324,10 +325,26 @@ def _release(row_id: int) -> None:
     Outbox.objects.filter(pk=row_id, status=Outbox.State.PENDING).update(claimed_until=None)
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def scrub(text: str) -> str:
+    """Mask e-mail addresses and personal numbers in an error kept for staff to read.
+
+    An SMTP refusal names the address and a database error may quote a row; the error is
+    shown on the dashboard and in the background-work list, which are no views of
+    personal data.
+    """
+    from datamap.pii import mask_personal_numbers
+    from identity.email_code import mask_email
+
+    return _EMAIL.sub(lambda m: mask_email(m.group(0)), mask_personal_numbers(text))
+
+
 def _record_failure(row: Outbox, exc: Exception) -> None:
     """Count a failed attempt; retry with back-off, or give up after the maximum."""
     now = timezone.now()
-    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    row.last_error = scrub(f"{type(exc).__name__}: {exc}")[:2000]
     row.claimed_until = None
     if row.attempts >= _setting("DSR_OUTBOX_MAX_ATTEMPTS", 8):
         row.status = Outbox.State.FAILED

@@ -208,6 +208,25 @@ def test_a_failing_email_is_retried_with_back_off_and_then_marked_failed(
     assert not sent_events(request).exists()
 
 
+def test_the_error_kept_for_staff_masks_addresses_and_personal_numbers(
+    make_subject, elnat, monkeypatch
+):
+    request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    (row,) = notices_of(request)
+
+    def refused(self, *args, **kwargs):
+        raise ValueError(
+            "{'alice.andersson@example.org': (550, 'no such user')} for 19811218-9876 / 198112189876"
+        )
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refused)
+    assert outbox.run(row.pk) is False
+    row.refresh_from_db()
+    assert "alice.andersson" not in row.last_error and "a***@example.org" in row.last_error
+    assert "9876" not in row.last_error
+    assert "ValueError" in row.last_error and "550" in row.last_error
+
+
 def _fake_extract(row):
     request = row.request
     Artifact.objects.create(
