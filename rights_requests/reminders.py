@@ -297,59 +297,73 @@ def extension_proposals(user, *, on: datetime.date | None = None, limit: int = 5
     3. Propose those expected after their deadline whose one-month date has not passed
        (Art. 12(3): the notice must go out within it), with the notice drafted.
     """
-    from . import notices
+    from datamap.models import LegalEntity
 
     on = on or today()
+    # The queues are worked out on (id, company, deadline) alone; only the proposed
+    # requests (at most `limit`) are loaded whole. With thousands of open requests this
+    # keeps the dashboard from building a model object, with three joins, for each.
     candidates = (
         roles.scope_requests(RightsRequest.objects.all(), user)
         .filter(status__in=OPEN_STATUSES, extended_due_on__isnull=True, notice_by__gte=on)
-        .select_related("legal_entity__organisation", "subject", "submission")
         .order_by("legal_entity_id", "deadline_on", "id")
+        .values_list("pk", "legal_entity_id", "deadline_on")
     )
-    queues: dict[int, list[RightsRequest]] = {}
-    for request in candidates:
-        entity = request.legal_entity
+    rows = list(candidates)
+    entities = LegalEntity.objects.in_bulk({entity_id for _pk, entity_id, _d in rows})
+    queues: dict[int, list[tuple[int, datetime.date]]] = {}
+    for pk, entity_id, deadline_on in rows:
+        entity = entities[entity_id]
         if entity.max_extended_months > entity.base_months:
-            queues.setdefault(entity.pk, []).append(request)
+            queues.setdefault(entity_id, []).append((pk, deadline_on))
     capacity = daily_capacity(list(queues), on=on)
-    proposals: list[ExtensionProposal] = []
+    chosen: list[tuple[int, datetime.date]] = []
     for entity_id, queue in queues.items():
-        for position, request in enumerate(queue):
+        for position, (pk, deadline_on) in enumerate(queue):
             days = math.ceil((position + 1) / capacity[entity_id])
             expected = deadlines.add_working_days(on, days)
-            if expected <= request.deadline_on:
-                continue
-            entity = request.legal_entity
-            extended = deadlines.due_date(
-                request.received_on,
-                entity.max_extended_months,
-                paused_days=request.paused_days,
-                extend_over_eves=entity.extend_over_eves,
+            if expected > deadline_on:
+                chosen.append((pk, expected))
+            if len(chosen) >= limit:
+                break
+        if len(chosen) >= limit:
+            break
+    loaded = RightsRequest.objects.select_related(
+        "legal_entity__organisation", "subject", "submission"
+    ).in_bulk([pk for pk, _expected in chosen])
+    return [_proposal(loaded[pk], expected) for pk, expected in chosen]
+
+
+def _proposal(request: RightsRequest, expected: datetime.date) -> ExtensionProposal:
+    """The extension the request would get, with its notice drafted (never sent from here)."""
+    from . import notices
+
+    entity = request.legal_entity
+    extended = deadlines.due_date(
+        request.received_on,
+        entity.max_extended_months,
+        paused_days=request.paused_days,
+        extend_over_eves=entity.extend_over_eves,
+    )
+    with translation.override(notices.language_of(request)):
+        reason = str(
+            translation.gettext(
+                "We have received an exceptional number of requests at the same time "
+                "and cannot answer all of them within one month."
             )
-            with translation.override(notices.language_of(request)):
-                reason = str(
-                    translation.gettext(
-                        "We have received an exceptional number of requests at the same time "
-                        "and cannot answer all of them within one month."
-                    )
-                )
-            draft = copy.copy(request)  # never saved: the notice as it would read
-            draft.extended_due_on, draft.extension_reason = extended, reason
-            subject_line, text, _html = notices.render_notice(draft, "extended")
-            proposals.append(
-                ExtensionProposal(
-                    request=request,
-                    expected_on=expected,
-                    extended_due_on=extended,
-                    reason_code=ExtensionReason.EXCEPTIONAL_INFLUX,
-                    reason=reason,
-                    notice_subject=subject_line,
-                    notice_text=text,
-                )
-            )
-            if len(proposals) >= limit:
-                return proposals
-    return proposals
+        )
+    draft = copy.copy(request)  # never saved: the notice as it would read
+    draft.extended_due_on, draft.extension_reason = extended, reason
+    subject_line, text, _html = notices.render_notice(draft, "extended")
+    return ExtensionProposal(
+        request=request,
+        expected_on=expected,
+        extended_due_on=extended,
+        reason_code=ExtensionReason.EXCEPTIONAL_INFLUX,
+        reason=reason,
+        notice_subject=subject_line,
+        notice_text=text,
+    )
 
 
 def failed_effects(user, *, limit: int = 50) -> list[Outbox]:

@@ -45,8 +45,12 @@ PAGES = [
 
 @pytest.mark.parametrize(("name", "params"), PAGES)
 def test_page_runs_the_same_number_of_queries_for_1_and_200_requests(
-    name, params, make_subject, elnat, elnat_staff, dpo, django_assert_num_queries
+    name, params, make_subject, elnat, elnat_staff, dpo, django_assert_num_queries, settings
 ):
+    # A team that answers next to nothing: the single request is already proposed for an
+    # extension, so the dashboard shows the same sections for 1 request as for 200 (the
+    # proposed requests are loaded by one query of their own, when there are any).
+    settings.DSR_MIN_DAILY_CAPACITY = 0.01
     user = dpo if name == "admin:staff_dashboard" else elnat_staff
     client = verified_client(user)
     make_requests(1, make_subject, elnat, user)
