@@ -10,10 +10,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from datamap.models import StaffMembership
@@ -424,22 +424,17 @@ class OutboxAdmin(ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # the rows are changed only by the outbox and by the action
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not request.user.has_perm("rights_requests.change_outbox"):
-            actions.pop("retry", None)
-        return actions
+    def has_retry_permission(self, request):
+        return request.user.has_perm("rights_requests.change_outbox")
 
     @admin.display(description=_("last error"))
     def error(self, obj):
-        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+        return Truncator(obj.last_error).chars(120)
 
-    @admin.action(description=_("Try the failed work again"))
+    @admin.action(description=_("Try the failed work again"), permissions=["retry"])
     def retry(self, request, queryset):
         from . import outbox
 
-        if not request.user.has_perm("rights_requests.change_outbox"):
-            raise PermissionDenied
         failed = queryset.filter(status=Outbox.State.FAILED)
         taken = outbox.retry_failed(failed.values_list("pk", flat=True), by=request.user)
         skipped = queryset.count() - taken

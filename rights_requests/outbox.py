@@ -373,7 +373,8 @@ def retry_failed(row_ids: Iterable[int], *, by) -> int:
     now = timezone.now()
     with transaction.atomic():
         rows = list(
-            Outbox.objects.select_for_update()
+            Outbox.objects.select_for_update(of=("self",))
+            .select_related("request")
             .filter(pk__in=list(row_ids), status=Outbox.State.FAILED)
             .order_by("pk")
         )

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import linebreaks
@@ -297,25 +297,25 @@ def extension_proposals(user, *, on: datetime.date | None = None, limit: int = 5
     3. Propose those expected after their deadline whose one-month date has not passed
        (Art. 12(3): the notice must go out within it), with the notice drafted.
     """
-    from datamap.models import LegalEntity
-
     on = on or today()
-    # The queues are worked out on (id, company, deadline) alone; only the proposed
-    # requests (at most `limit`) are loaded whole. With thousands of open requests this
-    # keeps the dashboard from building a model object, with three joins, for each.
+    # The queues are worked out on (id, company, deadline) alone, of the companies that
+    # allow an extension; only the proposed requests (at most `limit`) are loaded whole.
+    # With thousands of open requests this keeps the dashboard from building a model
+    # object, with three joins, for each.
     candidates = (
         roles.scope_requests(RightsRequest.objects.all(), user)
-        .filter(status__in=OPEN_STATUSES, extended_due_on__isnull=True, notice_by__gte=on)
+        .filter(
+            status__in=OPEN_STATUSES,
+            extended_due_on__isnull=True,
+            notice_by__gte=on,
+            legal_entity__max_extended_months__gt=F("legal_entity__base_months"),
+        )
         .order_by("legal_entity_id", "deadline_on", "id")
         .values_list("pk", "legal_entity_id", "deadline_on")
     )
-    rows = list(candidates)
-    entities = LegalEntity.objects.in_bulk({entity_id for _pk, entity_id, _d in rows})
     queues: dict[int, list[tuple[int, datetime.date]]] = {}
-    for pk, entity_id, deadline_on in rows:
-        entity = entities[entity_id]
-        if entity.max_extended_months > entity.base_months:
-            queues.setdefault(entity_id, []).append((pk, deadline_on))
+    for pk, entity_id, deadline_on in candidates:
+        queues.setdefault(entity_id, []).append((pk, deadline_on))
     capacity = daily_capacity(list(queues), on=on)
     chosen: list[tuple[int, datetime.date]] = []
     for entity_id, queue in queues.items():

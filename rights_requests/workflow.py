@@ -73,22 +73,54 @@ def record_event(
             .first()
         )
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "")
-        event = RequestEvent(
-            request_id=request.pk,
-            seq=seq,
-            kind=kind,
+        event = _chained_event(
+            request,
+            seq,
+            prev_hash,
+            kind,
+            actor=actor,
+            actor_label=actor_label,
+            data=data,
             from_status=from_status,
             to_status=to_status,
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=actor_label or (actor.get_username() if getattr(actor, "pk", None) else ""),
-            data=data or {},
             customer_visible=customer_visible,
-            created_at=at or timezone.now(),
-            prev_hash=prev_hash,
+            at=at,
         )
-        event.hash = event.compute_hash()
         event.save()
         return event
+
+
+def _chained_event(
+    request: RightsRequest,
+    seq: int,
+    prev_hash: str,
+    kind: str,
+    *,
+    actor=None,
+    actor_label: str = "",
+    data: dict | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    customer_visible: bool = False,
+    at: datetime.datetime | None = None,
+) -> RequestEvent:
+    """The unsaved event `seq` of the request's chain, its hash computed over `prev_hash`."""
+    has_actor = getattr(actor, "pk", None) is not None
+    event = RequestEvent(
+        request_id=request.pk,
+        seq=seq,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if has_actor else None,
+        actor_label=actor_label or (actor.get_username() if has_actor else ""),
+        data=data or {},
+        customer_visible=customer_visible,
+        created_at=at or timezone.now(),
+        prev_hash=prev_hash,
+    )
+    event.hash = event.compute_hash()
+    return event
 
 
 @dataclass
@@ -333,11 +365,6 @@ def reserve_references(organisation: Organisation, year: int, count: int = 1) ->
     return [f"{organisation.code}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
-def next_reference(organisation: Organisation, year: int) -> str:
-    """Issue the next reference number of the organisation and year."""
-    return reserve_references(organisation, year)[0]
-
-
 def file_submission(
     *,
     subject: DataSubject,
@@ -418,30 +445,30 @@ def file_submission(
                 "customer_visible": True,
                 "at": received_at if channel != Channel.WEB else None,
             }
-            if route and satisfies(identity_level, request.identity_required):
-                # The new request is seen by no one else before the commit: it is written
-                # already started, with both events, instead of through request_start's
-                # lock and second write (the same rows, in fewer statements).
+            # A new request is seen by no one else before the commit: one whose identity
+            # suffices is written already started, with both events, instead of through
+            # request_start's lock and second write (the same rows, in fewer statements).
+            starts = route and satisfies(identity_level, request.identity_required)
+            events = [received]
+            if starts:
                 request.status = Status.IN_PROGRESS
-                request.save()
-                started = {
-                    "kind": "request.started",
-                    "actor": registered_by,
-                    "from_status": Status.RECEIVED,
-                    "to_status": Status.IN_PROGRESS,
-                    "customer_visible": True,
-                }
-                received_event, _started = _new_events(request, [received, started])
-                if not one_receipt:
-                    _queue_notice(request, "received", received_event)
+                events.append(
+                    {
+                        "kind": "request.started",
+                        "actor": registered_by,
+                        "from_status": Status.RECEIVED,
+                        "to_status": Status.IN_PROGRESS,
+                        "customer_visible": True,
+                    }
+                )
+            request.save()
+            received_event = _new_events(request, events)[0]
+            if not one_receipt:
+                _queue_notice(request, "received", received_event)
+            if starts:
                 _queue_fulfilment(request)
-            else:
-                request.save()
-                (received_event,) = _new_events(request, [received])
-                if not one_receipt:
-                    _queue_notice(request, "received", received_event)
-                if route:
-                    request_await_identity(request, by=registered_by)
+            elif route:
+                request_await_identity(request, by=registered_by)
             first = first or request
         if one_receipt:
             # One acknowledgement listing every request of the submission (R10), in
@@ -461,27 +488,13 @@ def file_submission(
 def _new_events(request: RightsRequest, specs: list[dict]) -> list[RequestEvent]:
     """Write the first events of a request created in this transaction, chained, at once.
 
-    `specs` holds record_event's keyword arguments. The request is new, so its chain is
-    empty and no other transaction can append to it before the commit.
+    `specs` holds record_event's arguments (`kind` and the keywords). The request is new,
+    so its chain is empty and no other transaction can append to it before the commit.
     """
     events, prev_hash = [], ""
     for seq, spec in enumerate(specs, start=1):
-        actor = spec.get("actor")
-        has_actor = getattr(actor, "pk", None) is not None
-        event = RequestEvent(
-            request_id=request.pk,
-            seq=seq,
-            kind=spec["kind"],
-            from_status=spec.get("from_status", ""),
-            to_status=spec.get("to_status", ""),
-            actor=actor if has_actor else None,
-            actor_label=spec.get("actor_label") or (actor.get_username() if has_actor else ""),
-            data=spec.get("data") or {},
-            customer_visible=spec.get("customer_visible", False),
-            created_at=spec.get("at") or timezone.now(),
-            prev_hash=prev_hash,
-        )
-        event.hash = prev_hash = event.compute_hash()
+        event = _chained_event(request, seq, prev_hash, **spec)
+        prev_hash = event.hash
         events.append(event)
     return RequestEvent.objects.bulk_create(events)
 

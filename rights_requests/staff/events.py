@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ..models import RequestEvent, Status
+from ..models import Status
 
 STAFF_EVENT_LABELS = {
     "request.received": _("Request received"),
@@ -63,20 +63,18 @@ def staff_label(kind: str) -> str:
 
 
 def status_label(value: str) -> str:
+    """A status in words; an empty or unknown value as it is."""
     return Status(value).label if value in Status.values else value
 
 
 def timeline_rows(events) -> list[dict]:
     """The request page's timeline: each event with its label and its statuses in words."""
-    rows = []
-    for event in events:
-        event: RequestEvent
-        rows.append(
-            {
-                "event": event,
-                "label": staff_label(event.kind),
-                "from_status": status_label(event.from_status) if event.from_status else "",
-                "to_status": status_label(event.to_status) if event.to_status else "",
-            }
-        )
-    return rows
+    return [
+        {
+            "event": event,
+            "label": staff_label(event.kind),
+            "from_status": status_label(event.from_status),
+            "to_status": status_label(event.to_status),
+        }
+        for event in events
+    ]
