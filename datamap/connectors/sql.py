@@ -362,10 +362,10 @@ class SqlConnector(Connector):
         return CopyPlan(
             header=configured + extra,
             empty_header=configured,
-            csv_sql=f"COPY ({csv_sql}) TO STDOUT (FORMAT csv)",
+            csv_sql=f"{_ISO_DATES} COPY ({csv_sql}) TO STDOUT (FORMAT csv)",
             # One JSON object per line: FORMAT csv with quote and delimiter characters that
             # JSON never holds unescaped, so the bytes arrive exactly as the server built them.
-            json_sql=f"COPY ({json_sql}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', "
+            json_sql=f"{_ISO_DATES} COPY ({json_sql}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', "
             "DELIMITER e'\\x02')",
             params=params,
         )
@@ -592,6 +592,11 @@ class CopyPlan:
     params: dict
 
 
+# Prefixed to each COPY (one simple-protocol query): the timestamps' text output in ISO
+# form, whatever the database's DateStyle, for the COPY's own transaction (the snapshot's;
+# inside a caller's transaction, until that ends: ISO is also what psycopg reads).
+_ISO_DATES = "SET LOCAL DateStyle TO 'ISO';"
+
 # PostgreSQL type OIDs (pg_type) the fast path knows.
 _TEXT = {25, 1043}  # text, varchar
 _INT = {20, 21, 23}  # int8, int2, int4
@@ -615,14 +620,18 @@ def _copy_forms(col: str, kind: str, oid: int, scale: int | None) -> tuple[str, 
             return text, _json_string(text)
         return text, f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
     if oid == _DATE and kind in ("date", "str"):
-        text = f"to_char({col}, 'YYYY-MM-DD')"
+        text = f"{col}::text"  # YYYY-MM-DD in DateStyle ISO (_ISO_DATES)
         return text, _json_string(text)
     if oid in (_TIMESTAMP, _TIMESTAMPTZ) and kind == "datetime":
-        # datetime.isoformat() in UTC: microseconds only when there are any.
+        # datetime.isoformat() in UTC: microseconds only when there are any. A whole second
+        # (every meter reading) is the timestamp's own text output, which DateStyle ISO
+        # (_ISO_DATES) makes "YYYY-MM-DD HH:MM:SS", with its space replaced: 30 ms less
+        # server time per 175 000 rows and column than to_char. (Years outside 1-9999,
+        # which print otherwise, fail the Python path too: datetime cannot hold them.)
         utc = f"({col} AT TIME ZONE 'UTC')" if oid == _TIMESTAMPTZ else col
         text = (
             f"CASE WHEN date_trunc('second', {col}) = {col} "
-            f"""THEN to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') """
+            f"THEN replace({utc}::text, ' ', 'T') || '+00:00' "
             f"""ELSE to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') END"""
         )
         return text, _json_string(text)

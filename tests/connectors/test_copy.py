@@ -196,6 +196,19 @@ def test_copy_and_python_paths_give_the_same_rows(copy_connector):
     assert fast_csv[2][header.index("active")] == "False"  # r01
 
 
+@pytest.mark.parametrize("datestyle", ["SQL, DMY", "Postgres, MDY", "German"])
+def test_the_times_do_not_depend_on_the_databases_datestyle(copy_connector, datestyle):
+    """The fast path prints whole-second times from their text output in DateStyle ISO."""
+    connector, subject = copy_connector
+    python = build_zip(connector, subject, "copy-check", fast=False)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(f"SET DateStyle TO '{datestyle}'")
+    fast = build_zip(connector, subject, "copy-check", fast=True)
+    stem = "copy-check-copy-cis"
+    assert parsed(fast, stem) == parsed(python, stem)
+    assert parsed(fast, stem)[1]["rows"][0]["happened"] == "2024-03-31T00:30:00+00:00"
+
+
 def test_meter_readings_of_the_demo_cis_are_the_same_both_ways(db, elnat, make_subject):
     democis.create_schema("default")
     config = {"database": "default", "categories": democis.CIS_CATEGORIES}
