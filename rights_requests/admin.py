@@ -6,6 +6,7 @@ Every queryset and object check is scoped to the staff member's companies
 a request or subject records a `subject.viewed` event (GDPR Art. 5(2), accountability).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from .models import (
     DataSubject,
     Message,
     Outbox,
+    RecipientNotice,
     RequestEvent,
     RightsRequest,
     Submission,
@@ -444,6 +446,94 @@ class OutboxAdmin(ScopedAdmin):
             % {"taken": taken, "skipped": skipped},
             messages.SUCCESS if taken else messages.WARNING,
         )
+
+
+# --- Recipients to be told of a change (Art. 19) -----------------------------------------------
+
+
+class NoticeStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("To be told")), ("given", _("Told"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(given_at__isnull=True)
+        if self.value() == "given":
+            return queryset.filter(given_at__isnull=False)
+        return queryset
+
+
+class RecipientNoticeForm(forms.ModelForm):
+    mark_given = forms.BooleanField(
+        label=_("The recipient has been told"),
+        required=False,
+        help_text=_(
+            "Tick when you have told the recipient of the change through the channel agreed "
+            "with it; say how in the note."
+        ),
+    )
+
+    class Meta:
+        model = RecipientNotice
+        fields = ["note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("mark_given") and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Say how the recipient was told before marking it told."))
+        return cleaned
+
+
+@admin.register(RecipientNotice)
+class RecipientNoticeAdmin(ScopedAdmin):
+    """The recipients staff are to tell of a rectification, erasure or restriction (Art. 19).
+
+    Filed by fulfilment (rights_requests.fulfilment.audit); staff of the request's company
+    tell the recipient and mark the notice told with a note of how. A notice told is read-only.
+    """
+
+    form = RecipientNoticeForm
+    list_display = ["request", "recipient", "change", "category_list", "created_at", "given_at"]
+    list_filter = [NoticeStateFilter, "change", "recipient"]
+    list_select_related = ["request", "recipient"]
+    search_fields = ["=request__reference"]
+    readonly_fields = [
+        "request",
+        "recipient",
+        "change",
+        "category_list",
+        "created_at",
+        "given_at",
+        "given_by",
+    ]
+    fields = [*readonly_fields[:5], "note", "mark_given", "given_at", "given_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_given:
+            return [*self.readonly_fields, "note"]
+        return self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_given:
+            return [f for f in self.fields if f != "mark_given"]
+        return self.fields
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or not obj.is_given)
+
+    @admin.display(description=_("data categories"))
+    def category_list(self, obj):
+        return ", ".join(obj.categories)
+
+    def save_model(self, request, obj, form, change):
+        from .fulfilment import audit
+
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("mark_given"):
+            audit.give_notice(obj, by=request.user, note=form.cleaned_data["note"])
 
 
 # --- Staff users with their companies (administrators only) -----------------------------------

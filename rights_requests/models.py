@@ -474,3 +474,65 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key} ({self.status})"
+
+
+class RecipientNotice(models.Model):
+    """A recipient to be told of a rectification, erasure or restriction (GDPR Art. 19).
+
+    Filed by fulfilment, one per recipient of the changed categories, when the change is
+    carried out (rights_requests.fulfilment.audit). The portal holds no channel to the
+    recipients: staff tell each one the way agreed with it and mark the notice given, with
+    a note of how; the request's trail records both steps. An open notice does not hold the
+    request up: Art. 19 sets no deadline (legal-rules.md R31).
+    """
+
+    class Change(models.TextChoices):
+        RECTIFIED = "rectified", _("rectified")
+        ERASED = "erased", _("erased")
+        RESTRICTED = "restricted", _("restricted")
+
+    request = models.ForeignKey(
+        RightsRequest,
+        on_delete=models.CASCADE,
+        related_name="recipient_notices",
+        verbose_name=_("request"),
+    )
+    recipient = models.ForeignKey(
+        "datamap.Recipient",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    change = models.CharField(_("change"), max_length=20, choices=Change.choices)
+    categories = models.JSONField(_("data categories"), default=list)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    given_at = models.DateTimeField(_("recipient told"), null=True, blank=True, editable=False)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("told by"),
+    )
+    note = models.TextField(_("how the recipient was told"), blank=True)
+
+    class Meta:
+        verbose_name = _("recipient notice (Art. 19)")
+        verbose_name_plural = _("recipient notices (Art. 19)")
+        ordering = ["given_at", "created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="recipient_notice_open_idx",
+                condition=Q(given_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.get_change_display()}"
+
+    @property
+    def is_given(self) -> bool:
+        return self.given_at is not None

@@ -37,7 +37,14 @@ from django.utils import timezone, translation
 from django.utils.html import linebreaks
 
 from . import deadlines, roles
-from .models import OPEN_STATUSES, ExtensionReason, Outbox, RightsRequest, Status
+from .models import (
+    OPEN_STATUSES,
+    ExtensionReason,
+    Outbox,
+    RecipientNotice,
+    RightsRequest,
+    Status,
+)
 
 STAFF_TEMPLATES = ("reminder", "escalation", "dpo_alert")
 
@@ -374,3 +381,9 @@ def failed_effects(user, *, limit: int = 50) -> list[Outbox]:
         .select_related("request")
         .order_by("-id")[:limit]
     )
+
+
+def notices_due(user) -> int:
+    """How many recipients are still to be told of a change (Art. 19), at the user's companies."""
+    notices = RecipientNotice.objects.filter(given_at__isnull=True)
+    return roles.scope_by_entity(notices, user, "request__legal_entity").count()

@@ -40,6 +40,9 @@ _STAFF_PERMS = [
     "rights_requests.view_message",
     "rights_requests.view_requestevent",
     "rights_requests.view_artifact",
+    # Recipients to be told of a change (Art. 19): staff tell them and mark it done.
+    "rights_requests.view_recipientnotice",
+    "rights_requests.change_recipientnotice",
     "datamap.view_organisation",
     "datamap.view_legalentity",
     # Checklist tasks of the manual connector (systems with no access): staff do them.

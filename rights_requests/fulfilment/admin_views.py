@@ -85,11 +85,19 @@ def rectify(http_request, object_id, site):
             if "apply" in http_request.POST and can_apply:
                 result = rectification.apply(obj.pk, changes, by=http_request.user)
                 done = len([r for r in result.actions if r.action == "rectified"])
-                messages.success(
-                    http_request,
-                    _("Corrected %(rows)d rows; the recipients were notified (GDPR Article 19).")
-                    % {"rows": done},
+                messages.success(http_request, _("Corrected %(rows)d rows.") % {"rows": done})
+                to_tell = sorted(
+                    {n.recipient.name for n in obj.recipient_notices.filter(given_at__isnull=True)}
                 )
+                if to_tell:
+                    messages.warning(
+                        http_request,
+                        _(
+                            "Tell these recipients of the correction and mark each notice "
+                            "given (GDPR Article 19; see Recipient notices): %(names)s."
+                        )
+                        % {"names": ", ".join(to_tell)},
+                    )
                 if result.pending:
                     messages.warning(
                         http_request,

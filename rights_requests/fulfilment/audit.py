@@ -2,8 +2,9 @@
 
 Every connector row action becomes one RequestEvent ("connector.<action>"), so the
 request's hash-chained trail says which rows of which system were changed or kept
-(GDPR Art. 5(2)). Recipients of the changed categories are notified and each
-notification is logged (Art. 19; legal-rules.md R31: no deadline, but log each one).
+(GDPR Art. 5(2)). Each recipient of the changed categories gets a notice for staff to
+give, and the trail records when it is due and when it was given (Art. 19; legal-rules.md
+R31: no deadline, but log each one).
 """
 
 from __future__ import annotations
@@ -61,42 +62,85 @@ def recipients_of(request: RightsRequest, categories: Iterable[str]):
     )
 
 
-def notify_recipients(
-    request: RightsRequest, categories: Iterable[str], *, action: str, by=None
+def file_recipient_notices(
+    request: RightsRequest, categories: Iterable[str], *, change: str, by=None
 ) -> list[str]:
-    """Notify each recipient of the changed categories (Art. 19); log one event per recipient.
+    """File a notice for each recipient of the changed categories (Art. 19); return their names.
 
-    The portal holds no address book of recipients: the notification is recorded as given
-    to the recipient through the entity's agreed channel, which staff carry out; the event
-    names the recipient, the categories and the change (never the data themselves).
-    Recipients that are public authorities or the public receive disclosures, not a
-    continuing flow, and are notified only where the data were disclosed to them; they are
-    logged as such.
+    The portal holds no channel to the recipients, so it does not claim to have told them:
+    each recipient gets a RecipientNotice that staff carry out through the channel agreed
+    with it, and the trail records "recipient.notice_due" now and "recipient.notice_given"
+    when staff mark it given (`give_notice`). The events name the recipient, the categories
+    and the change, never the data themselves. Art. 19 sets no deadline, so an open notice
+    does not hold the request up (legal-rules.md R31).
     """
+    from rights_requests.models import RecipientNotice
+
     categories = sorted(set(categories))
     if not categories:
         return []
+    wanted = set(categories)
     names = []
-    for recipient in recipients_of(request, categories):
-        cats = sorted(
-            set(
-                recipient.activities.filter(
-                    legal_entity=request.legal_entity, categories__code__in=categories
-                ).values_list("categories__code", flat=True)
+    with transaction.atomic():
+        for recipient in recipients_of(request, categories).prefetch_related(
+            "activities__categories"
+        ):
+            cats = sorted(
+                {
+                    category.code
+                    for activity in recipient.activities.all()
+                    if activity.legal_entity_id == request.legal_entity_id
+                    for category in activity.categories.all()
+                }
+                & wanted
             )
-            & set(categories)
+            names.append(recipient.name)
+            filed = {"request": request, "recipient": recipient, "change": change}
+            if RecipientNotice.objects.filter(**filed, categories=cats).exists():
+                continue  # a retried or resumed run: filed the first time
+            RecipientNotice.objects.create(**filed, categories=cats)
+            record_event(
+                request,
+                "recipient.notice_due",
+                actor=by,
+                data={
+                    "recipient": recipient.name,
+                    "recipient_kind": recipient.kind,
+                    "change": change,
+                    "categories": cats,
+                    "article": "GDPR Art. 19",
+                },
+            )
+    return names
+
+
+def give_notice(notice, *, by, note: str) -> bool:
+    """Mark a recipient notice given (from the admin); return False when it already was.
+
+    The note (how the recipient was told) stays on the notice; the trail gets who marked
+    it and when.
+    """
+    from django.utils import timezone
+
+    from rights_requests.models import RecipientNotice
+
+    with transaction.atomic():
+        updated = RecipientNotice.objects.filter(pk=notice.pk, given_at__isnull=True).update(
+            given_at=timezone.now(), given_by=by, note=note.strip()
         )
+        if not updated:
+            return False
+        notice.refresh_from_db()
         record_event(
-            request,
-            "recipient.notified",
+            notice.request,
+            "recipient.notice_given",
             actor=by,
             data={
-                "recipient": recipient.name,
-                "recipient_kind": recipient.kind,
-                "action": action,
-                "categories": cats,
+                "notice": notice.pk,
+                "recipient": notice.recipient.name,
+                "change": notice.change,
+                "categories": notice.categories,
                 "article": "GDPR Art. 19",
             },
         )
-        names.append(recipient.name)
-    return names
+    return True

@@ -8,7 +8,7 @@
    categories in every system that holds them; the identity category last, since it
    links the other rows to the person. Each connector's rows are logged at once, so a
    retried task keeps the trail of what the first attempt did.
-4. Notify the recipients of the erased categories (Art. 19).
+4. File a notice for each recipient of the erased categories (Art. 19), for staff to give.
 5. Store the decisions (customer-visible) and a retention follow-up with the date until
    which each kept category stays; the retention sweep erases them when the date passes.
 6. With nothing left waiting for staff (manual checklist tasks), complete the request:
@@ -180,11 +180,11 @@ def _first_run(request, report: ErasureReport, pairs, *, by, today) -> None:
 
     _erase(request, report, pairs, by=by)
 
-    # 4. Art. 19: tell the recipients of what was erased.
+    # 4. Art. 19: the recipients of what was erased are to be told.
     erased = sorted(
         {r.category for r in report.result.actions if r.action in ("erased", "anonymised")}
     )
-    report.recipients = audit.notify_recipients(request, erased, action="erased", by=by)
+    report.recipients = audit.file_recipient_notices(request, erased, change="erased", by=by)
 
     # 5. The decisions for the reply, and the follow-up of what is kept.
     record_event(

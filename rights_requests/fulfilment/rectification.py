@@ -3,7 +3,7 @@
 `changes` is {category code: {field: new value}}; a field is one a connector can
 rectify (the SQL connector's configured statements, the portal's own subject fields).
 Manual systems holding the category get a checklist task with the change. After the
-change, each recipient of the rectified categories is notified and logged (Art. 19).
+change, each recipient of the rectified categories gets a notice for staff to give (Art. 19).
 The audit trail names the rows and fields changed, never the old or new values: the
 old ones were inaccurate, and the new ones are in the systems.
 """
@@ -161,7 +161,7 @@ def apply(request_id: int, changes: dict[str, dict[str, str]], by) -> ConnectorR
         result.extend(rows)
         audit.log_rows(request, rows.actions, by=by)
     categories = sorted({r.category for r in result.actions if r.action == "rectified"})
-    recipients = audit.notify_recipients(request, categories, action="rectified", by=by)
+    recipients = audit.file_recipient_notices(request, categories, change="rectified", by=by)
     record_event(
         request,
         "rectification.applied",
@@ -170,7 +170,7 @@ def apply(request_id: int, changes: dict[str, dict[str, str]], by) -> ConnectorR
             "fields": {c: sorted(fields) for c, fields in sorted(changes.items())},
             "rows": audit.summary(result),
             "pending": result.pending,
-            "recipients_notified": recipients,
+            "recipients_to_tell": recipients,
             "article": "GDPR Art. 16, 19",
         },
         customer_visible=True,

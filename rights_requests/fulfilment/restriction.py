@@ -68,7 +68,7 @@ def restrict(request_id: int, by=None, *, reason: str = "") -> ConnectorResult:
         return ConnectorResult()
     result = _each_category(request, "restrict", by=by)
     categories = sorted({r.category for r in result.actions if r.action == "restricted"})
-    audit.notify_recipients(request, categories, action="restricted", by=by)
+    audit.file_recipient_notices(request, categories, change="restricted", by=by)
     record_event(
         request,
         APPLIED,

@@ -65,7 +65,7 @@ def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | Non
 
 
 def dashboard(request, site):
-    from rights_requests.reminders import extension_proposals, failed_effects
+    from rights_requests.reminders import extension_proposals, failed_effects, notices_due
 
     _require_dashboard(request)
     on = selectors.today()
@@ -76,6 +76,7 @@ def dashboard(request, site):
         # the notice drafted; staff decide (rights_requests/reminders.py).
         "extension_proposals": extension_proposals(request.user, on=on),
         "failed_effects": failed_effects(request.user),
+        "notices_due": notices_due(request.user),
         "title": _("DPO dashboard"),
     }
     return TemplateResponse(request, "staff/dashboard.html", context)

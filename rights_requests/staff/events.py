@@ -52,7 +52,10 @@ STAFF_EVENT_LABELS = {
     "refusal.rejected": _("Refusal rejected by the DPO"),
     "api.registered": _("Registered through the API"),
     "outbox.retried": _("Failed background work tried again by staff"),
+    # Written until 2026-11-27 for what is now a notice due (the portal told no one).
     "recipient.notified": _("Recipient to be told of the change (Art. 19)"),
+    "recipient.notice_due": _("Recipient to be told of the change (Art. 19)"),
+    "recipient.notice_given": _("Recipient told of the change (Art. 19)"),
     "retention.scheduled": _("Kept data to be erased when its retention ends"),
 }
 

@@ -86,16 +86,20 @@ def test_what_is_kept_is_scheduled_and_the_decisions_are_customer_visible(custom
     assert {d["category"] for d in decided.data["decisions"]} >= {"identity", "invoices"}
 
 
-def test_recipients_of_the_erased_categories_are_notified_and_logged(customer, file):
+def test_recipients_of_the_erased_categories_get_a_notice_each_logged(customer, file):
     former = customer([ELNAT], ended_on=ENDED)
     request = file(former, ELNAT, Right.ERASURE)
     erasure.carry_out(request.pk, today=TODAY)
 
-    notified = {e.data["recipient"]: e.data for e in events(request, "recipient.notified")}
-    assert "Elnätsföretag" in notified or "Systemleverantörer" in notified
-    assert all(
-        e["action"] == "erased" and e["article"] == "GDPR Art. 19" for e in notified.values()
-    )
+    due = {e.data["recipient"]: e.data for e in events(request, "recipient.notice_due")}
+    assert "Elnätsföretag" in due or "Systemleverantörer" in due
+    assert all(e["change"] == "erased" and e["article"] == "GDPR Art. 19" for e in due.values())
+    notices = {n.recipient.name: n for n in request.recipient_notices.all()}
+    assert set(notices) == set(due)
+    assert not any(
+        n.is_given for n in notices.values()
+    )  # staff tell them (tests/fulfilment_rights/test_recipient_notices.py)
+    assert not events(request, "recipient.notice_given")
 
 
 def test_the_request_waits_for_the_manual_system_then_completes_partially(customer, file, entity):

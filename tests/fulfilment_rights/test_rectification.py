@@ -44,7 +44,7 @@ def test_the_preview_shows_before_and_after_in_every_system(request_, alice):
     assert all(row.changes for row in diff)
 
 
-def test_apply_changes_the_systems_and_notifies_each_recipient(request_, alice, entity):
+def test_apply_changes_the_systems_and_files_a_notice_for_each_recipient(request_, alice, entity):
     result = rectification.apply(request_.pk, {"contact": {"email": "alice@new.example"}}, by=None)
 
     assert {(r.system, r.action, r.detail) for r in result.actions} == {
@@ -55,11 +55,15 @@ def test_apply_changes_the_systems_and_notifies_each_recipient(request_, alice, 
     assert [r["email"] for r in cis.export(alice, "contact")] == ["alice@new.example"]
     alice.refresh_from_db()
     assert alice.email == "alice@new.example"
-    notified = events(request_, "recipient.notified")
-    assert notified and all(e.data["action"] == "rectified" for e in notified)
-    assert {e.data["recipient"] for e in notified} >= {"Systemleverantörer", "Utskriftsbolag"}
+    due = events(request_, "recipient.notice_due")
+    assert due and all(e.data["change"] == "rectified" for e in due)
+    assert {e.data["recipient"] for e in due} >= {"Systemleverantörer", "Utskriftsbolag"}
+    notices = request_.recipient_notices.all()
+    assert {n.recipient.name for n in notices} == {e.data["recipient"] for e in due}
+    assert all(n.change == "rectified" and "contact" in n.categories for n in notices)
     [applied] = events(request_, "rectification.applied")
     assert applied.data["fields"] == {"contact": ["email"]}
+    assert set(applied.data["recipients_to_tell"]) == {e.data["recipient"] for e in due}
     assert "alice@new.example" not in str([e.data for e in events(request_)])
 
 

@@ -143,6 +143,7 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
     from datamap import pii
     from retention import models as retention
     from rights_requests import outbox
+    from rights_requests.models import RecipientNotice
 
     lookup_hash = pii.lookup_hash(subject_a.personal_number)
     effect = outbox.enqueue_extract(request_a)
@@ -155,6 +156,12 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
         system=datamap.System.objects.first(),
         category="customer",
         action=datamap.ManualTask.Action.choices[0][0],
+    )
+    notice = RecipientNotice.objects.create(
+        request=request_a,
+        recipient=datamap.Recipient.objects.order_by("pk").first(),
+        change=RecipientNotice.Change.RECTIFIED,
+        categories=["contact"],
     )
     static = StaticDevice.objects.create(user=dpo, name="backup")
     hold = retention.LegalHold.objects.create(
@@ -184,6 +191,7 @@ def _admin_objects(request_a, subject_a, message_a, artifact_a, elnat, dpo):
         "datamap.system": first(datamap.System),
         "datamap.processingactivity": first(datamap.ProcessingActivity),
         "datamap.manualtask": task.pk,
+        "rights_requests.recipientnotice": notice.pk,
         "consent.consentpurpose": ConsentPurpose.objects.get(code="ke-newsletter").pk,
         # A text nobody has agreed to yet (one that has records can never be deleted).
         "consent.consenttext": ConsentText.objects.filter(

@@ -89,6 +89,8 @@ ADMIN_MODELS = {
     # The background work: the DPO reads it (of their organisation) and tries failed work again.
     "rights_requests.outbox": (("dpo",), ("staff", "dpo")),
     "datamap.manualtask": (STAFF, ("staff", "dpo")),
+    # Recipients to be told of a change (Art. 19): staff of the request's company give them.
+    "rights_requests.recipientnotice": (STAFF, ("staff", "dpo")),
     "datamap.organisation": (STAFF, STAFF),
     "datamap.legalentity": (STAFF, STAFF),
     "datamap.purpose": (("dpo",), STAFF),
