@@ -124,10 +124,12 @@ def sweep_artifacts(report: SweepReport, now: datetime.datetime) -> None:
 
 def sweep_closed_requests(report: SweepReport, today: datetime.date) -> None:
     """Anonymise closed requests older than the configured years, with their messages."""
+    from datamap.models import ManualTask
     from rights_requests.models import (
         CLOSED_STATUSES,
         DataSubject,
         Message,
+        RecipientNotice,
         RightsRequest,
         Submission,
     )
@@ -159,8 +161,19 @@ def sweep_closed_requests(report: SweepReport, today: datetime.date) -> None:
             city="",
         )
     )
+    # What staff wrote on the request's checklist tasks and recipient notices may describe
+    # the person (a rectification task holds the new values): it goes with the request.
+    tasks = ManualTask.objects.filter(request__in=old.values("pk")).exclude(
+        note__in=("", REMOVED), details={}
+    )
+    notices = RecipientNotice.objects.filter(request__in=old.values("pk")).exclude(
+        note__in=("", REMOVED)
+    )
     detail = f"closed before {cutoff.date().isoformat()}"
     if report.dry_run:
+        report.add(
+            PORTAL, "staff-notes", "anonymised", tasks.count() + notices.count(), detail=detail
+        )
         report.add(PORTAL, "messages", "anonymised", messages.count(), detail=detail)
         report.add(PORTAL, "request-details", "anonymised", details.count(), detail=detail)
         report.add(
@@ -170,6 +183,7 @@ def sweep_closed_requests(report: SweepReport, today: datetime.date) -> None:
         return
     with transaction.atomic():
         counts = {
+            "staff-notes": tasks.update(note=REMOVED, details={}) + notices.update(note=REMOVED),
             "messages": messages.update(body=REMOVED),
             "request-details": details.update(details={}),
             "submissions": Submission.objects.filter(pk__in=submissions.values("pk")).update(

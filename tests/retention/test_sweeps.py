@@ -182,6 +182,50 @@ def test_the_submission_contact_details_go_with_the_request(alice, elnat):
     assert Submission.objects.get(pk=request.submission_id).contact_email == ""
 
 
+def test_staff_notes_on_tasks_and_recipient_notices_go_with_the_request(alice, elnat):
+    from datamap.models import ManualTask, Recipient, System
+    from rights_requests.models import RecipientNotice
+
+    old = closed_request(alice, elnat, CUTOFF - dt.timedelta(days=1))
+    recent = closed_request(alice, elnat, NOW - dt.timedelta(days=1))
+
+    def notes(request):
+        task = ManualTask.objects.create(
+            request=request,
+            subject=alice,
+            legal_entity=elnat,
+            system=System.objects.order_by("pk").first(),
+            category="contact",
+            action=ManualTask.Action.RECTIFY,
+            details={"changes": {"email": "alice@new.example"}},
+            note="Ändrade e-post till alice@new.example",
+        )
+        notice = RecipientNotice.objects.create(
+            request=request,
+            recipient=Recipient.objects.order_by("pk").first(),
+            change=RecipientNotice.Change.RECTIFIED,
+            categories=["contact"],
+            note="Ringde leverantören om Alice Andersson",
+        )
+        return task, notice
+
+    old_task, old_notice = notes(old)
+    recent_task, recent_notice = notes(recent)
+
+    _run, dry = run(dry_run=True)
+    assert counts(dry)[("staff-notes", "anonymised")] == 2
+    _run, report = run()
+
+    for item in (old_task, old_notice, recent_task, recent_notice):
+        item.refresh_from_db()
+    assert (old_task.note, old_task.details) == (sweeps.REMOVED, {})
+    assert old_notice.note == sweeps.REMOVED
+    assert old_notice.categories == ["contact"]  # what was told, not about whom, stays
+    assert recent_task.note.startswith("Ändrade") and recent_task.details
+    assert recent_notice.note.startswith("Ringde")
+    assert counts(report)[("staff-notes", "anonymised")] == 2
+
+
 def test_a_dry_run_counts_the_old_requests_but_changes_nothing(alice, elnat):
     request = closed_request(alice, elnat, CUTOFF - dt.timedelta(days=1))
     _run, report = run(dry_run=True)
