@@ -33,7 +33,6 @@ LABELS = {
     "source": _("Source"),
     "automated": _("Automated decision-making"),
     "system": _("System"),
-    "rows": _("Rows"),
     "summary_per_month": _("Summary per month"),
     "month": _("Month"),
     "year": _("Year"),

@@ -43,6 +43,9 @@ def test_extract_holds_categories_data_rights_and_imy(
     assert "bokföringslagen 7 kap. 2 §" in text
     assert "Förklaringar" in text
     assert len(reader.pages) >= 3
+    # Counted in Swedish: one identity row, two invoices.
+    assert "Namn och personnummer (1 rad)" in text and "(2 rader)" in text
+    assert "1 rader" not in text
 
 
 def test_extract_is_tagged_pdf_ua_with_embedded_fonts(
