@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class RunsFrom(models.TextChoices):
@@ -71,14 +72,20 @@ class RetentionRule(models.Model):
         return f"{self.legal_entity} – {self.category.code}: {self.period_text()}"
 
     def period_text(self) -> str:
-        parts = []
-        if self.period_years:
-            parts.append(f"{self.period_years} y")
-        if self.period_months:
-            parts.append(f"{self.period_months} m")
-        if self.period_days:
-            parts.append(f"{self.period_days} d")
-        return " ".join(parts) or "0 d"
+        """The period in words of the active language ("7 år", "1 year 6 months", "21 days").
+
+        It is shown to customers: in the register extract and the erasure decision.
+        """
+        parts = [
+            ngettext(singular, plural, count) % {"n": count}
+            for count, singular, plural in (
+                (self.period_years, "%(n)d year", "%(n)d years"),
+                (self.period_months, "%(n)d month", "%(n)d months"),
+                (self.period_days, "%(n)d day", "%(n)d days"),
+            )
+            if count
+        ]
+        return " ".join(parts) or ngettext("%(n)d day", "%(n)d days", 0) % {"n": 0}
 
     @property
     def period(self):

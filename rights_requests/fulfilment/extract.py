@@ -41,7 +41,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext
 
 from identity.levels import IdentityLevel, satisfies
-from rights_requests.models import Artifact, Right, RightsRequest
+from rights_requests.models import Artifact, Right, RightsRequest, Status
 
 from . import extract_texts as texts
 from . import pdf
@@ -655,6 +655,20 @@ def render_html(request: RightsRequest, gathered: Gathered, *, lang: str, delive
         if fields:
             legend_fields.append((section.name, list(fields.items())))
     codes = [(code, str(text)) for code, text in texts.CODES.items()]
+    # The portal's own records show rights and statuses as codes: explain those shown.
+    shown = {
+        c.text
+        for section in gathered.sections
+        for block in section.blocks
+        for row in block.rows
+        for c in row
+    }
+    codes += [
+        (value, str(label))
+        for choices in (Right, Status)
+        for value, label in choices.choices
+        if value in shown and value not in texts.CODES
+    ]
     context = {
         "lang": lang,
         "labels": {k: str(v) for k, v in texts.LABELS.items()},

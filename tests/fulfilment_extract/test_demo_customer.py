@@ -104,6 +104,9 @@ def test_extract_of_a_customer_of_the_grid_company(customer, private_storage):
     # The newsletter tool has no connection: a checklist task for staff, and the extract says so.
     assert "Samlas in manuellt" in text
     assert ManualTask.objects.filter(request=request, system__code="marketing-tool").exists()
+    # Retention periods in Swedish words, and the portal's own codes explained in the legend.
+    assert "(7 år, " in text and "7 y" not in text
+    assert "access Tillgång (registerutdrag)" in " ".join(text.split())
 
     files = {name: data[0] for name, data in reader.attachments.items()}
     readings = list(
