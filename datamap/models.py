@@ -27,6 +27,16 @@ class Bilingual(models.Model):
         return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
 
 
+_ENGLISH_NAME_HELP = _(
+    "Shown to customers who read English (the register extract); empty: the name."
+)
+
+
+def _in_language(name: str, name_en: str) -> str:
+    """The name for the active language: the English one where there is one."""
+    return name_en if name_en and (get_language() or "sv").startswith("en") else name
+
+
 class Organisation(models.Model):
     """A brand with its own portal look, contacts and DPO (Kalmar Energi, Landskrona Energi)."""
 
@@ -174,6 +184,9 @@ class Recipient(models.Model):
         AUTHORITY = "authority", _("public authority")
 
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(
+        _("name (English)"), max_length=200, blank=True, help_text=_ENGLISH_NAME_HELP
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description_sv = models.CharField(_("description (Swedish)"), max_length=300, blank=True)
     description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
@@ -188,6 +201,10 @@ class Recipient(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def shown_name(self) -> str:
+        return _in_language(self.name, self.name_en)
+
 
 class System(models.Model):
     """Where data lives, and how the portal reaches it."""
@@ -201,6 +218,9 @@ class System(models.Model):
 
     code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(
+        _("name (English)"), max_length=200, blank=True, help_text=_ENGLISH_NAME_HELP
+    )
     description = models.TextField(_("description"), blank=True)
     legal_entities = models.ManyToManyField(LegalEntity, related_name="systems", blank=True)
     connector = models.CharField(_("connector"), max_length=20, choices=Connector.choices)
@@ -213,6 +233,10 @@ class System(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        return _in_language(self.name, self.name_en)
 
 
 class ProcessingActivity(models.Model):

@@ -233,6 +233,26 @@ RECIPIENTS = [
     ),
 ]
 
+# English names of the recipients and systems above, for customers who read English
+# (filled in by migration 0007; RECIPIENTS keeps its shape for migration 0002).
+RECIPIENT_NAMES_EN = {
+    "Systemleverantörer": "System suppliers",
+    "Utskriftsbolag": "Printing companies",
+    "Inkassobolag": "Debt collection agencies",
+    "Kreditinstitut": "Credit institutions",
+    "Andra elhandelsbolag": "Other electricity suppliers",
+    "Elnätsföretag": "Grid companies",
+    "Statliga myndigheter": "Government authorities",
+    "Allmänheten (allmänna handlingar)": "The public (official documents)",
+}
+SYSTEM_NAMES_EN = {
+    "cis": "Customer information system (CIS)",
+    "camera-index": "Camera surveillance (index)",
+    "marketing-tool": "Newsletter mailing tool",
+    "portal": "The rights portal",
+    "consent-ledger": "The consent register (the portal)",
+}
+
 SYSTEMS = [
     {
         "code": "cis",

@@ -450,7 +450,7 @@ def _ropa(entity, lang: str):
         bases[basis.article] = basis.name
         recipients = [
             {
-                "name": r.name,
+                "name": r.shown_name,
                 "description": _localised(r, "description", lang),
                 "kind": r.get_kind_display(),
                 "outside_eea": r.outside_eea,
@@ -538,7 +538,7 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                     fields = [(n, str(d)) for n, d in connector.fields(code)]
                 except NotImplementedError:
                     fields = []
-                block = Block(system.code, system.name, code, fields, pending=code in pending)
+                block = Block(system.code, system.shown_name, code, fields, pending=code in pending)
                 block.csv_name = f"{safe_name(system.code)}-{safe_name(code)}.csv"
                 json_file.write(("," if not first_block else "") + "\n  {")
                 first_block = False
@@ -564,7 +564,9 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                     continue
                 if block.row_count:
                     attachments.append(
-                        pdf.FileAttachment(block.csv_name, csv_path, f"{name} ({system.name}), CSV")
+                        pdf.FileAttachment(
+                            block.csv_name, csv_path, f"{name} ({system.shown_name}), CSV"
+                        )
                     )
                 section = sections.get(code)
                 if section is None:

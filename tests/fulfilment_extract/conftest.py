@@ -60,7 +60,7 @@ class FakeConnector:
 
 
 def fake_system(code="cis", name="Kundinformationssystem (CIS)"):
-    return types.SimpleNamespace(code=code, name=name)
+    return types.SimpleNamespace(code=code, name=name, shown_name=name)
 
 
 def hourly_readings(point: str, start: datetime.datetime, hours: int):

@@ -136,6 +136,9 @@ def test_english_extract_of_a_customer_of_two_companies(customer, private_storag
     assert "Register extract" in text and "Landskrona Energi AB" in text
     assert "Meter readings (hourly values)" in text and "Summary per month" in text
     assert "Complaints to the supervisory authority" in text
+    # Recipients and systems by their English names.
+    assert "Debt collection agencies" in text and "Inkassobolag" not in text
+    assert "System: Customer information system (CIS)" in text
     # Landskrona's customer data only: not the Kalmar company's contract.
     assert "Kalmar Energi Rörligt pris" not in text
     assert "Fast pris 12 mån" in text
