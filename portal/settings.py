@@ -320,6 +320,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker looks again this often when it may take no more messages (one
+        # unacknowledged task per process): at kombu's default of 1 s, `make run` ran two
+        # tasks a second while a backlog waited (the demo data's notices, say).
+        "polling_interval": 0.1,
     }
     if _filesystem_broker
     else {
