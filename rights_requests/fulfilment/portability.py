@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from identity.levels import IdentityLevel, satisfies
 from rights_requests.models import Artifact, Right, RightsRequest
@@ -324,7 +324,8 @@ def _write_rows(source: ExportSource, names: list[str], csv_member, json_tmp) ->
 def _readme_text(intro: str, descriptions: dict[str, dict]) -> str:
     lines = [intro, ""]
     for stem, info in descriptions.items():
-        lines.append(f"{stem}.csv / {stem}.json: {info['category_name']} ({info['rows']})")
+        rows = ngettext("%(n)s row", "%(n)s rows", info["rows"]) % {"n": info["rows"]}
+        lines.append(f"{stem}.csv / {stem}.json: {info['category_name']} ({rows})")
         for field in info["fields"]:
             lines.append(f"  {field['name']}: {field['description']}")
         lines.append("")

@@ -84,6 +84,7 @@ def test_every_field_is_described(export_request, fake_connectors, private_stora
     assert fields["meter-readings-cis"]["rows"] == 59 * 24
     readme = archive.read("README.txt").decode()
     assert "artikel 20" in readme and export_request.reference in readme
+    assert f"({59 * 24} rader)" in readme
     for name, text in READING_FIELDS:
         assert f"{name}: {text}" in readme
 
