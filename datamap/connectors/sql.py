@@ -116,8 +116,8 @@ def converter(kind: str):
                 if moment.tzinfo is None:
                     return moment.replace(tzinfo=utc)
                 return moment if moment.tzinfo is utc else moment.astimezone(utc)
-            if type(value) is datetime.datetime and value.tzinfo is utc:
-                return value
+            if type(value) is datetime.datetime and value.tzinfo is not None:
+                return value if value.tzinfo is utc else value.astimezone(utc)
             return coerce(value, kind)
 
         return to_datetime
@@ -262,6 +262,8 @@ class SqlConnector(Connector):
         # No transaction: on PostgreSQL in autocommit the named cursor is WITH HOLD, and on
         # SQLite a transaction would hold the write lock for as long as the reader runs.
         cursor = self.connection.chunked_cursor()
+        if self.connection.vendor == "postgresql":
+            _fast_time_loader(cursor.cursor)
         try:
             cursor.execute(query, {n: params[n] for n in names})
             columns = [c[0] for c in cursor.description]
@@ -579,6 +581,19 @@ def _copy_out(pgconn, query: bytes) -> Iterator[bytes]:
                     wait()
         for result in results():
             check(result)
+
+
+def _fast_time_loader(cursor) -> None:
+    """Read timestamptz with psycopg's own loader (C) on this cursor instead of Django's.
+
+    Django registers a Python subclass that only sets the connection's zone, which psycopg
+    cannot swap for its C loader: a fifth of the extract's row reading for hourly series.
+    psycopg's loader gives the same instant in the session's time zone (UTC under Django),
+    and `converter("datetime")` puts it in UTC as before.
+    """
+    from psycopg.types.datetime import TimestamptzLoader
+
+    cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 @dataclasses.dataclass(frozen=True)

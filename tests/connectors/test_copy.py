@@ -209,6 +209,23 @@ def test_the_times_do_not_depend_on_the_databases_datestyle(copy_connector, date
     assert parsed(fast, stem)[1]["rows"][0]["happened"] == "2024-03-31T00:30:00+00:00"
 
 
+def test_export_reads_times_as_utc_instants_whatever_the_session_zone(copy_connector):
+    """export() reads timestamptz with psycopg's own loader: the instants, in UTC."""
+    connector, subject = copy_connector
+    before = [row["happened"] for row in connector.export(subject, "copy-check")]
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SET TimeZone TO 'Europe/Stockholm'")
+    try:
+        after = [row["happened"] for row in connector.export(subject, "copy-check")]
+    finally:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SET TimeZone TO 'UTC'")
+    assert after == before
+    moments = [m for m in after if m is not None]
+    assert moments and all(m.tzinfo is datetime.UTC for m in moments)
+    assert moments[0] == datetime.datetime(2024, 3, 31, 0, 30, tzinfo=datetime.UTC)
+
+
 def test_meter_readings_of_the_demo_cis_are_the_same_both_ways(db, elnat, make_subject):
     democis.create_schema("default")
     config = {"database": "default", "categories": democis.CIS_CATEGORIES}
