@@ -206,6 +206,7 @@ class RightsRequestAdmin(ScopedAdmin):
             "timeline": timeline_rows(obj.events.select_related("actor").order_by("seq")),
             "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
             "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
+            "recipient_notices": obj.recipient_notices.select_related("recipient", "given_by"),
             "action_forms": request_views.action_forms(user, obj)
             if self.has_change_permission(request, obj)
             else {},

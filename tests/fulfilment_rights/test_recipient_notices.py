@@ -93,6 +93,9 @@ def test_staff_mark_a_notice_told_with_a_note_and_the_trail_records_it(request_,
     notice.refresh_from_db()
     assert not notice.is_given
 
+    page = client.get(reverse("admin:rights_requests_rightsrequest_change", args=[request_.pk]))
+    assert notice_url(notice) in page.content.decode()  # the request page links each notice
+
     done = client.post(
         notice_url(notice), {"note": "Told through the supplier portal", "mark_given": "on"}
     )
