@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_tools import TickWithNoteForm, done_filter
+
 from .connectors.manual import mark_done
 from .models import (
     DataCategory,
@@ -109,22 +111,9 @@ class ProcessingActivityAdmin(admin.ModelAdmin):
 # --- Manual connector checklist --------------------------------------------------------------
 
 
-class ManualTaskOpenFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("open", _("To do")), ("done", _("Done"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(done_at__isnull=True)
-        if self.value() == "done":
-            return queryset.filter(done_at__isnull=False)
-        return queryset
-
-
-class ManualTaskForm(forms.ModelForm):
+class ManualTaskForm(TickWithNoteForm):
+    tick_field = "mark_done"
+    note_missing = _("Say what you did before marking the task done.")
     mark_done = forms.BooleanField(
         label=_("Done"),
         required=False,
@@ -137,12 +126,6 @@ class ManualTaskForm(forms.ModelForm):
         model = ManualTask
         fields = ["assigned_to", "due_on", "note"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("mark_done") and not (cleaned.get("note") or "").strip():
-            self.add_error("note", _("Say what you did before marking the task done."))
-        return cleaned
-
 
 @admin.register(ManualTask)
 class ManualTaskAdmin(admin.ModelAdmin):
@@ -150,7 +133,7 @@ class ManualTaskAdmin(admin.ModelAdmin):
 
     form = ManualTaskForm
     list_display = ["__str__", "legal_entity", "request", "due_on", "assigned_to", "done_at"]
-    list_filter = [ManualTaskOpenFilter, "system", "action"]
+    list_filter = [done_filter("done_at", to_do=_("To do"), done=_("Done")), "system", "action"]
     list_select_related = ["system", "legal_entity", "request", "assigned_to"]
     readonly_fields = [
         "system",

@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from datamap.models import StaffMembership
+from portal.admin_tools import TickWithNoteForm, done_filter
 
 from . import roles, workflow
 from .models import (
@@ -452,22 +453,9 @@ class OutboxAdmin(ScopedAdmin):
 # --- Recipients to be told of a change (Art. 19) -----------------------------------------------
 
 
-class NoticeStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("open", _("To be told")), ("given", _("Told"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(given_at__isnull=True)
-        if self.value() == "given":
-            return queryset.filter(given_at__isnull=False)
-        return queryset
-
-
-class RecipientNoticeForm(forms.ModelForm):
+class RecipientNoticeForm(TickWithNoteForm):
+    tick_field = "mark_given"
+    note_missing = _("Say how the recipient was told before marking it told.")
     mark_given = forms.BooleanField(
         label=_("The recipient has been told"),
         required=False,
@@ -481,12 +469,6 @@ class RecipientNoticeForm(forms.ModelForm):
         model = RecipientNotice
         fields = ["note"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("mark_given") and not (cleaned.get("note") or "").strip():
-            self.add_error("note", _("Say how the recipient was told before marking it told."))
-        return cleaned
-
 
 @admin.register(RecipientNotice)
 class RecipientNoticeAdmin(ScopedAdmin):
@@ -498,7 +480,11 @@ class RecipientNoticeAdmin(ScopedAdmin):
 
     form = RecipientNoticeForm
     list_display = ["request", "recipient", "change", "category_list", "created_at", "given_at"]
-    list_filter = [NoticeStateFilter, "change", "recipient"]
+    list_filter = [
+        done_filter("given_at", to_do=_("To be told"), done=_("Told")),
+        "change",
+        "recipient",
+    ]
     list_select_related = ["request", "recipient"]
     search_fields = ["=request__reference"]
     readonly_fields = [
