@@ -496,14 +496,20 @@ class RecipientNoticeAdmin(ScopedAdmin):
         "given_at",
         "given_by",
     ]
-    fields = [*readonly_fields[:5], "note", "mark_given", "given_at", "given_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_given:
-            return [*self.readonly_fields, "note"]
-        return self.readonly_fields
+    fields = [
+        "request",
+        "recipient",
+        "change",
+        "category_list",
+        "created_at",
+        "note",
+        "mark_given",
+        "given_at",
+        "given_by",
+    ]
 
     def get_fields(self, request, obj=None):
+        # A told notice is shown read-only (no change permission): without the tick.
         if obj is not None and obj.is_given:
             return [f for f in self.fields if f != "mark_given"]
         return self.fields

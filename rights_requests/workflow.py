@@ -51,19 +51,12 @@ class TransitionNotAllowed(Exception):
 # --- Events -------------------------------------------------------------------------------
 
 
-def record_event(
-    request: RightsRequest,
-    kind: str,
-    *,
-    actor=None,
-    actor_label: str = "",
-    data: dict | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    customer_visible: bool = False,
-    at: datetime.datetime | None = None,
-) -> RequestEvent:
-    """Append an event to the request's hash chain. Locks the request row."""
+def record_event(request: RightsRequest, kind: str, **fields) -> RequestEvent:
+    """Append an event to the request's hash chain. Locks the request row.
+
+    `fields` are those of `_chained_event`: actor, actor_label, data, from_status,
+    to_status, customer_visible, at.
+    """
     with transaction.atomic():
         RightsRequest.objects.select_for_update().filter(pk=request.pk).first()
         last = (
@@ -73,19 +66,7 @@ def record_event(
             .first()
         )
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "")
-        event = _chained_event(
-            request,
-            seq,
-            prev_hash,
-            kind,
-            actor=actor,
-            actor_label=actor_label,
-            data=data,
-            from_status=from_status,
-            to_status=to_status,
-            customer_visible=customer_visible,
-            at=at,
-        )
+        event = _chained_event(request, seq, prev_hash, kind, **fields)
         event.save()
         return event
 

@@ -87,7 +87,11 @@ def rectify(http_request, object_id, site):
                 done = len([r for r in result.actions if r.action == "rectified"])
                 messages.success(http_request, _("Corrected %(rows)d rows.") % {"rows": done})
                 to_tell = sorted(
-                    {n.recipient.name for n in obj.recipient_notices.filter(given_at__isnull=True)}
+                    set(
+                        obj.recipient_notices.filter(given_at__isnull=True).values_list(
+                            "recipient__name", flat=True
+                        )
+                    )
                 )
                 if to_tell:
                     messages.warning(
