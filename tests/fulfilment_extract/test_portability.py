@@ -204,3 +204,28 @@ def test_json_lines_split_anywhere_make_the_rows_array():
     empty = io.BytesIO()
     assert portability._write_json_lines([], empty) == 0
     assert empty.getvalue() == b""
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["isal", "zlib"])
+def test_members_are_standard_deflate_either_way(monkeypatch, fast):
+    """ISA-L writes the members where it is installed, zlib where not: any reader opens both."""
+    if not fast:
+        monkeypatch.setattr(portability, "isal_zlib", None)
+    elif portability.isal_zlib is None:
+        pytest.fail("isal is a dependency (pyproject.toml); make install puts it in .venv")
+    text = "".join(
+        f"735999100000{n:06d},2020-01-01T00:00:00+00:00,{n % 997}.125\r\n" for n in range(20_000)
+    )
+    with tempfile.TemporaryFile() as target:
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with portability._open_member(archive, "readings.csv") as member:
+                kind = type(member._compressor).__module__
+                member.write(text.encode())
+        target.seek(0)
+        with zipfile.ZipFile(target) as archive:
+            assert archive.testzip() is None  # every member's CRC checks
+            info = archive.getinfo("readings.csv")
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            assert info.compress_size < info.file_size / 4
+            assert archive.read("readings.csv").decode() == text
+    assert kind.startswith("isal") is fast, kind
