@@ -5,7 +5,8 @@
 
 A district-heating customer (a contract: the readings are portable) with 175 200 hourly
 readings. Prints the export's rows per second (wall and CPU), the Python heap's peak
-(tracemalloc) and ru_maxrss; and, where the customer database is PostgreSQL, the rows
+(tracemalloc) and ru_maxrss, the heap's peak again for a customer with one year (a tenth
+of the rows: memory flat as rows grow); and, where the customer database is PostgreSQL, the rows
 per second of `COPY (SELECT ...) TO STDOUT (FORMAT csv)` of the same rows and the ratio
 (budget: the export at least 0.5x COPY). Exits 1 when the budget is missed.
 
@@ -38,23 +39,37 @@ RATIO_BUDGET = 0.5
 ROUNDS = 5
 
 
-def customer():
-    """The benchmark customer (generated once): 10 years x 2 metering points."""
-    from datamap import democis
+def customer(index: int = 0, years: int = 10):
+    """A benchmark customer (generated once): `years` of hourly readings on 2 metering points.
 
+    Customer 0 has ten years (the budget's case); customer 1 one year, for the memory
+    comparison. generate() skips customers already there, so the first call decides.
+    """
+    from datamap import democis, pii
+
+    number = democis.synthetic_number(index)
     query = (
-        "SELECT personal_number, customer_no FROM customers WHERE first_name = 'Test' "
-        "AND company = %s ORDER BY customer_no DESC"
+        "SELECT personal_number, customer_no FROM customers WHERE lookup_hash = %s AND company = %s"
     )
+    params = [pii.lookup_hash(number), COMPANY]
     with democis.connection().cursor() as cursor:
-        cursor.execute(query, [COMPANY])
+        cursor.execute(query, params)
         row = cursor.fetchone()
     if row is None:
-        democis.generate(1, years_of_readings=10, points_per_customer=2, company=COMPANY)
+        democis.generate(index + 1, years_of_readings=years, points_per_customer=2, company=COMPANY)
         with democis.connection().cursor() as cursor:
-            cursor.execute(query, [COMPANY])
+            cursor.execute(query, params)
             row = cursor.fetchone()
     return subject_for(row[0]), row[1]
+
+
+def peak_heap(subject) -> tuple[int, int]:
+    """(rows, tracemalloc peak in bytes) of one export."""
+    tracemalloc.start()
+    _, _, rows, _ = export_once(subject)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return rows, peak
 
 
 def new_request(subject):
@@ -160,10 +175,7 @@ def main() -> int:
                 phases.append(phase)
     wall, cpu, rows, size = min(exports)
     cpus = sorted(e[1] for e in exports)
-    tracemalloc.start()
-    export_once(subject)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    _, peak = peak_heap(subject)
     rate = rows / wall
     print(
         f"zip: export rows={rows} best wall={wall:.2f}s ({rate:,.0f} rows/s) "
@@ -171,6 +183,16 @@ def main() -> int:
         f"({rows / cpus[0]:,.0f} rows/s) zip={size / 2**20:.1f}MB "
         f"tracemalloc peak={peak / 2**20:.1f}MB "
         f"ru_maxrss={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}MB",
+        flush=True,
+    )
+    # Memory flat as rows grow: the same export for a customer with a tenth of the rows.
+    small_subject, _ = customer(1, years=1)
+    export_once(small_subject)  # warm up
+    small_rows, small_peak = peak_heap(small_subject)
+    print(
+        f"memory: tracemalloc peak {small_peak / 2**20:.1f}MB for {small_rows} rows (one year), "
+        f"{peak / 2**20:.1f}MB for {rows} rows (ten years): x{peak / small_peak:.2f} "
+        f"for x{rows / small_rows:.1f} the rows",
         flush=True,
     )
     if "--levels" in sys.argv:

@@ -751,7 +751,7 @@ def store_artifact(
     """
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+        for chunk in iter(lambda: handle.read(1 << 16), b""):  # memory flat in the size
             digest.update(chunk)
     with transaction.atomic():
         RightsRequest.objects.select_for_update().filter(pk=request.pk).first()
