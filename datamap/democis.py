@@ -885,6 +885,8 @@ CIS_CATEGORIES = {
         event="ended_on",
     ),
 }
+# Customer service's notes may name others: read by staff before release (Art. 15(4)).
+CIS_CATEGORIES["customer-cases"]["review"] = ["notes"]
 CIS_CATEGORIES["subscriptions"]["rectify"] = {
     c: f"UPDATE subscriptions SET {c} = :value WHERE {_OF_CUSTOMER}" for c in ("email", "phone")
 }

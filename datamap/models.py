@@ -358,6 +358,9 @@ class ManualTask(models.Model):
         RESTRICT = "restrict", _("Mark the data restricted")
         LIFT = "lift", _("Lift the restriction")
         EXPIRE = "expire", _("Delete data whose retention period has ended")
+        # Art. 15(4): staff's free text, held back from the extract until read
+        # (rights_requests.fulfilment.review).
+        REVIEW = "review", _("Review for other people's data")
 
     request = models.ForeignKey(
         "rights_requests.RightsRequest",

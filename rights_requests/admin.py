@@ -208,6 +208,7 @@ class RightsRequestAdmin(ScopedAdmin):
             "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
             "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
             "recipient_notices": obj.recipient_notices.select_related("recipient", "given_by"),
+            "manual_tasks": obj.manual_tasks.select_related("system", "done_by"),
             "action_forms": request_views.action_forms(user, obj)
             if self.has_change_permission(request, obj)
             else {},

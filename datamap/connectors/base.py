@@ -106,6 +106,14 @@ class Connector:
         """Return (field name, description) for the rows `export` yields."""
         raise NotImplementedError
 
+    def review_fields(self, category: str) -> list[str]:
+        """Return the fields of free text that staff review before release (Art. 15(4)).
+
+        Notes written by staff may name other people; the extract and the export hold
+        their values back until staff have read them (rights_requests.fulfilment.review).
+        """
+        return []
+
     def find(self, subject) -> ConnectorResult:
         """Report every row of the subject, per category, as `found`."""
         raise NotImplementedError

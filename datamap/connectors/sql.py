@@ -17,7 +17,8 @@ Configuration (System.connector_config), per system:
           "restrict": "UPDATE ...", "lift": "UPDATE ...",
           "expire": {"select": "SELECT key ... WHERE <event> < :cutoff",
                      "erase": "... WHERE key = :key", "anonymise": "..."},
-          "fact": "SELECT COUNT(*), <event date or NULL while pending> ..."  # retention
+          "fact": "SELECT COUNT(*), <event date or NULL while pending> ...",  # retention
+          "review": ["notes"]            # staff's free text, read before release (15(4))
         }
       }
     }
@@ -173,6 +174,15 @@ class SqlConnector(Connector):
         return [
             (name, gettext(description)) for name, description, *_t in self.spec(category)["fields"]
         ]
+
+    def review_fields(self, category: str) -> list[str]:
+        """The category's `"review"` list: fields of staff's free text (Art. 15(4))."""
+        names = list(self.spec(category).get("review") or [])
+        known = {name for name, *_rest in self.spec(category)["fields"]}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConnectorError(f"{self.code}/{category}: review names unknown fields {unknown}")
+        return names
 
     def _types(self, category: str) -> dict[str, str]:
         return {

@@ -44,7 +44,7 @@ from identity.levels import IdentityLevel, satisfies
 from rights_requests.models import Artifact, Right, RightsRequest, Status
 
 from . import extract_texts as texts
-from . import pdf
+from . import pdf, review
 
 logger = logging.getLogger(__name__)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -302,6 +302,7 @@ class Block:
     summaries: list[dict] = dataclasses.field(default_factory=list)
     pending: bool = False
     csv_name: str = ""
+    review_note: str = ""  # values held back for staff's review (Art. 15(4)), and why
 
 
 @dataclasses.dataclass
@@ -549,9 +550,13 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                     f'"fields": {json.dumps(dict(fields), ensure_ascii=False)}, "rows": ['
                 )
                 csv_path = workdir / block.csv_name
+                rows = _export(connector, subject, code, block)
+                withheld = _withheld(connector, code)
+                if withheld is not None:
+                    rows = review.withheld_rows(rows, withheld, review.marker())
                 with csv_path.open("w", encoding="utf-8-sig", newline="") as csv_file:
                     write_block_rows(
-                        _export(connector, subject, code, block),
+                        rows,
                         block=block,
                         csv_file=csv_file,
                         json_file=json_file,
@@ -559,6 +564,11 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                         summarise=code in SERIES_CATEGORIES,
                     )
                 json_file.write("}")
+                if withheld is not None and withheld.rows:
+                    block.review_note = review.customer_note(withheld.rows)
+                    review.file_task(
+                        request, system, code, withheld, connector=connector, category_name=name
+                    )
                 if block.row_count == 0 and not block.pending:
                     csv_path.unlink()
                     continue
@@ -605,6 +615,12 @@ def _pending_by_hand(connector, subject) -> set[str]:
         return set()
     result = connector.find(subject)
     return {action.category for action in result.actions if action.action == "task_created"}
+
+
+def _withheld(connector, code: str) -> review.Withheld | None:
+    """What of the category staff read before it is released (Art. 15(4)), if anything."""
+    names = connector.review_fields(code) if hasattr(connector, "review_fields") else []
+    return review.Withheld(list(names)) if names else None
 
 
 def _export(connector, subject, code: str, block: Block) -> Iterator[dict]:

@@ -40,6 +40,7 @@ from identity.levels import IdentityLevel, satisfies
 from rights_requests.models import Artifact, Right, RightsRequest
 
 from . import extract_texts as texts
+from . import review
 from .extract import (
     JSON_ROW,
     DeliveryNotPossible,
@@ -75,6 +76,9 @@ class ExportSource:
     rows: Callable[[], Iterable[dict]]
     # (connector, subject) when the connector can COPY the rows itself (PostgreSQL).
     copier: tuple | None = None
+    # Staff's free text held back for review (Art. 20(4), 15(4)), and (System, connector).
+    withheld: review.Withheld | None = None
+    origin: tuple | None = None
 
     @property
     def stem(self) -> str:
@@ -114,21 +118,34 @@ def sources_for(request: RightsRequest, *, connectors=None) -> list[ExportSource
                 continue
             fields = [(n, str(d)) for n, d in connector.fields(code)]
             can_copy = getattr(connector, "can_copy", None)
+            names_to_review = (
+                connector.review_fields(code) if hasattr(connector, "review_fields") else []
+            )
+            withheld = review.Withheld(list(names_to_review)) if names_to_review else None
             sources.append(
                 ExportSource(
                     system=system.code,
                     category=code,
                     category_name=names.get(code, code),
                     fields=fields,
-                    rows=_bind(connector, subject, code),
-                    copier=(connector, subject) if can_copy and can_copy() else None,
+                    rows=_bind(connector, subject, code, withheld),
+                    # COPY would write the values under review: those go the Python way.
+                    copier=(
+                        (connector, subject)
+                        if can_copy and can_copy() and withheld is None
+                        else None
+                    ),
+                    withheld=withheld,
+                    origin=(system, connector),
                 )
             )
     return sources
 
 
-def _bind(connector, subject, code: str) -> Callable[[], Iterator[dict]]:
-    return lambda: connector.export(subject, code)
+def _bind(connector, subject, code: str, withheld=None) -> Callable[[], Iterator[dict]]:
+    if withheld is None:
+        return lambda: connector.export(subject, code)
+    return lambda: review.withheld_rows(connector.export(subject, code), withheld, review.marker())
 
 
 def write_export_zip(target, sources: Iterable[ExportSource], *, readme: str) -> dict[str, int]:
@@ -152,6 +169,12 @@ def write_export_zip(target, sources: Iterable[ExportSource], *, readme: str) ->
                 "files": [f"{source.stem}.csv", f"{source.stem}.json"],
                 "fields": [{"name": n, "description": d} for n, d in source.fields],
             }
+            if source.withheld is not None and source.withheld.rows:
+                descriptions[source.stem]["held_back_for_review"] = {
+                    "fields": source.withheld.fields,
+                    "rows": source.withheld.rows,
+                    "why": review.customer_note(source.withheld.rows),
+                }
         archive.writestr(
             "fields.json", json.dumps(descriptions, ensure_ascii=False, indent=2) + "\n"
         )
@@ -352,6 +375,8 @@ def _readme_text(intro: str, descriptions: dict[str, dict]) -> str:
         lines.append(f"{stem}.csv / {stem}.json: {info['category_name']} ({rows})")
         for field in info["fields"]:
             lines.append(f"  {field['name']}: {field['description']}")
+        if "held_back_for_review" in info:
+            lines.append("  " + info["held_back_for_review"]["why"])
         lines.append("")
     return "\n".join(lines)
 
@@ -385,10 +410,20 @@ def build_export(request_id: int, *, connectors=None) -> Artifact:
             "reference": request.reference,
         }
         path = Path(tmp) / "export.zip"
+        sources = sources_for(request, connectors=connectors)
         with path.open("wb") as target:
-            counts = write_export_zip(
-                target, sources_for(request, connectors=connectors), readme=readme
-            )
+            counts = write_export_zip(target, sources, readme=readme)
+        for source in sources:
+            if source.withheld is not None and source.withheld.rows:
+                system, connector = source.origin
+                review.file_task(
+                    request,
+                    system,
+                    source.category,
+                    source.withheld,
+                    connector=connector,
+                    category_name=source.category_name,
+                )
         filename = f"{safe_name(gettext('data-export'))}-{request.reference}.zip"
         artifact, created = store_artifact(
             request,

@@ -35,6 +35,7 @@ STAFF_EVENT_LABELS = {
     "dpo.alerted": _("DPO alerted"),
     "extract.ready": _("Register extract ready"),
     "extract.letter_created": _("Register extract made as a letter for post"),
+    "review.due": _("Staff's notes held back for review (Art. 15(4))"),
     "letter.batched": _("Letter put in the print batch"),
     "export.ready": _("Data export ready"),
     "erasure.queued": _("Erasure queued"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from datamap import democis
 from identity.levels import IdentityLevel
 from tests.rights_requests.factories import file_request
 
@@ -147,3 +148,31 @@ def access_request(subject, elnat):
 @pytest.fixture
 def postal_request(subject, elnat):
     return file_request(subject, elnat, level=IdentityLevel.LOW, details={"delivery": "post"})
+
+
+@pytest.fixture
+def customer(make_subject):
+    """A DataSubject who is a demo CIS customer of the given companies (the real demo CIS)."""
+
+    def make(companies=democis.KALMAR, *, years=1, **names):
+        democis.create_schema()
+        subject = make_subject(
+            street_address="Storgatan 1", postal_code="392 31", city="Kalmar", **names
+        )
+        if companies:
+            democis.seed(
+                [
+                    {
+                        "personal_number": subject.personal_number,
+                        "first_name": subject.first_name,
+                        "last_name": subject.last_name,
+                        "email": subject.email,
+                        "phone": "070-111 22 33",
+                        "companies": companies,
+                    }
+                ],
+                years_of_readings=years,
+            )
+        return subject
+
+    return make

@@ -23,34 +23,6 @@ pytestmark = pytest.mark.django_db(databases=["default", "cis"])
 ARTEFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "extract"
 
 
-@pytest.fixture
-def customer(make_subject):
-    """A DataSubject who is a demo CIS customer of the given companies."""
-
-    def make(companies=democis.KALMAR, *, years=1, **names):
-        democis.create_schema()
-        subject = make_subject(
-            street_address="Storgatan 1", postal_code="392 31", city="Kalmar", **names
-        )
-        if companies:
-            democis.seed(
-                [
-                    {
-                        "personal_number": subject.personal_number,
-                        "first_name": subject.first_name,
-                        "last_name": subject.last_name,
-                        "email": subject.email,
-                        "phone": "070-111 22 33",
-                        "companies": companies,
-                    }
-                ],
-                years_of_readings=years,
-            )
-        return subject
-
-    return make
-
-
 def entity(slug):
     return LegalEntity.objects.get(slug=slug)
 
