@@ -383,6 +383,25 @@ def failed_effects(user, *, limit: int = 50) -> list[Outbox]:
     )
 
 
+def tasks_due(user, *, on) -> dict[str, int]:
+    """Open checklist tasks at the user's companies: all, past their due date, and reviews.
+
+    Reviews are staff's notes held back from an extract or export until read (Art. 15(4)).
+    """
+    from django.db.models import Count, Q
+
+    from datamap.models import ManualTask
+
+    tasks = roles.scope_by_entity(
+        ManualTask.objects.filter(done_at__isnull=True), user, "legal_entity"
+    )
+    return tasks.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_on__lt=on)),
+        reviews=Count("pk", filter=Q(action=ManualTask.Action.REVIEW)),
+    )
+
+
 def notices_due(user) -> int:
     """How many recipients are still to be told of a change (Art. 19), at the user's companies."""
     notices = RecipientNotice.objects.filter(given_at__isnull=True)

@@ -65,7 +65,12 @@ def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | Non
 
 
 def dashboard(request, site):
-    from rights_requests.reminders import extension_proposals, failed_effects, notices_due
+    from rights_requests.reminders import (
+        extension_proposals,
+        failed_effects,
+        notices_due,
+        tasks_due,
+    )
 
     _require_dashboard(request)
     on = selectors.today()
@@ -77,6 +82,7 @@ def dashboard(request, site):
         "extension_proposals": extension_proposals(request.user, on=on),
         "failed_effects": failed_effects(request.user),
         "notices_due": notices_due(request.user),
+        "tasks_due": tasks_due(request.user, on=on),
         "title": _("DPO dashboard"),
     }
     return TemplateResponse(request, "staff/dashboard.html", context)

@@ -222,3 +222,36 @@ def test_staff_see_the_task_on_the_request_page_and_mark_it_done(cis_customer, p
     assert refused.status_code == 302 and refused.url == reverse("admin:index")
     listing = outsider.get(reverse("admin:datamap_manualtask_changelist"))
     assert task_url not in listing.content.decode()
+
+
+def test_the_dashboard_counts_the_checklist_tasks_to_do(cis_customer, private_storage):
+    import datetime
+
+    from django.urls import reverse
+
+    from rights_requests import roles
+    from tests.staff.conftest import make_staff, verified_client
+
+    elnat = LegalEntity.objects.get(slug="kalmar-energi-elnat")
+    request = file_request(cis_customer(), elnat, level=IdentityLevel.HIGH)
+    extract.build_register_extract(request.pk)  # a review task and the newsletter tool's task
+    open_tasks = ManualTask.objects.filter(request=request, done_at__isnull=True)
+    assert open_tasks.count() >= 2
+    open_tasks.filter(action=ManualTask.Action.FIND).update(due_on=datetime.date(2020, 1, 1))
+    dpo = make_staff("dora", roles.DPO, organisations=[elnat.organisation])
+
+    page = verified_client(dpo).get(reverse("admin:staff_dashboard"))
+
+    assert page.context["tasks_due"] == {
+        "open": open_tasks.count(),
+        "overdue": open_tasks.filter(action=ManualTask.Action.FIND).count(),
+        "reviews": 1,
+    }
+    html = page.content.decode()
+    assert reverse("admin:datamap_manualtask_changelist") + "?state=open" in html
+    assert "granskningar av personalens anteckningar" in html
+    # Staff of Landskrona count none of Kalmar's tasks.
+    landskrona = LegalEntity.objects.get(slug="landskrona-energi")
+    other = make_staff("lisa", roles.DPO, organisations=[landskrona.organisation])
+    counted = verified_client(other).get(reverse("admin:staff_dashboard")).context["tasks_due"]
+    assert counted == {"open": 0, "overdue": 0, "reviews": 0}
