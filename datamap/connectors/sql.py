@@ -23,6 +23,9 @@ Configuration (System.connector_config), per system:
       }
     }
 
+A read query selects the subject's own rows only: a metering point that passes from one
+tenant to the next has its readings bounded by the subject's contract period (Art. 15(4)).
+
 Named parameters: :company (the legal entity's slug), :lookup_hash (the subject's
 keyed hash, pii.lookup_hash), :value, :cutoff (ISO date), :key. A subject-level write
 first reads the affected keys and then runs the statement in the same transaction, so
