@@ -203,6 +203,18 @@ _SERIALIZED: dict[str, str] = {}
 
 
 @pytest.fixture(autouse=True)
+def no_random_prune(monkeypatch):
+    """Rate-limit hits prune stale counters at random (identity.ratelimit); not in tests.
+
+    A random extra DELETE would make query counts and counter counts flaky (about one
+    run in fifty); tests/identity/test_ratelimit.py tests the random prune on its own.
+    """
+    from identity import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_PRUNE_PROBABILITY", 0)
+
+
+@pytest.fixture(autouse=True)
 def restore_for_browser_tests(request):
     """Give browser tests the database as the migrations left it.
 

@@ -211,3 +211,17 @@ def test_the_same_counter_twice_in_one_call_counts_twice(monkeypatch):
     assert ratelimit.hit_many([("t", "k", 2, HOUR), ("t", "k", 2, HOUR)]) == [True, True]
     assert ratelimit.attempts("t", "k", window=HOUR) == 2
     assert not ratelimit.hit("t", "k", limit=2, window=HOUR)
+
+
+@pytest.mark.django_db
+def test_a_hit_now_and_then_prunes_stale_counters_by_itself(monkeypatch):
+    at(monkeypatch, T0)
+    ratelimit.hit("t", "old", limit=5, window=HOUR)
+    at(monkeypatch, T0 + 3 * HOUR)
+    ratelimit.hit("t", "new", limit=5, window=HOUR)  # no prune: tests/conftest.py
+    assert RateLimitCounter.objects.count() == 2
+    monkeypatch.setattr(ratelimit, "_PRUNE_PROBABILITY", 1)
+
+    ratelimit.hit("t", "new", limit=5, window=HOUR)
+
+    assert list(RateLimitCounter.objects.values_list("hits", flat=True)) == [2]

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_prune_deletes_spent_codes_and_stale_counters_only(monkeypatch):
+    # The second code's hit does not prune by itself here (tests/conftest.py no_random_prune),
+    # or it could delete the counters the task should find.
     start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
     monkeypatch.setattr(timezone, "now", lambda: start)
     email_code.request_code(
