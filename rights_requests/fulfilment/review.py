@@ -16,8 +16,8 @@ those values unreviewed:
   case, and note what was held back and why. Holding something back is a partial refusal
   the request is then closed with, with its reasons (Art. 12(4); R8, R17).
 
-The values themselves never enter the portal's database: the task holds the field names
-and the number of rows only.
+The values themselves never enter the portal's database: the task holds the field names,
+the number of rows and their keys (the case numbers) only.
 """
 
 from __future__ import annotations
@@ -40,17 +40,25 @@ class Withheld:
 
     fields: list[str]
     rows: int = 0
+    # The rows' keys (the first column of a read query, e.g. the case number), for staff to
+    # find them in the system; at most MAX_KEYS.
+    keys: list[str] = dataclasses.field(default_factory=list)
+
+
+MAX_KEYS = 50
 
 
 def withheld_rows(rows: Iterable[dict], withheld: Withheld, marker: str) -> Iterator[dict]:
     """Yield the rows with every non-empty value of `withheld.fields` replaced by `marker`.
 
-    Counts the rows that had such a value in `withheld.rows`.
+    Counts the rows that had such a value in `withheld.rows` and notes their keys.
     """
     names = withheld.fields
     for row in rows:
         hidden = [n for n in names if row.get(n) not in (None, "")]
         if hidden:
+            if len(withheld.keys) < MAX_KEYS:
+                withheld.keys.append(str(next(iter(row.values()))))
             row = {**row, **dict.fromkeys(hidden, marker)}
             withheld.rows += 1
         yield row
@@ -103,7 +111,7 @@ def file_task(
             described = dict(connector.fields(category)) if connector is not None else {}
             instructions = gettext(
                 "Read the fields %(fields)s of %(category)s in %(system)s for this customer "
-                "(%(rows)s). Remove what concerns other people (Art. 15(4) GDPR) and "
+                "(%(rows)s: %(keys)s). Remove what concerns other people (Art. 15(4) GDPR) and "
                 "send the customer the rest as a message in the case. In the note, write "
                 "what you sent and what you held back and why; if you held anything back, "
                 "complete the request as partially granted with the reasons (Art. 12(4))."
@@ -112,10 +120,16 @@ def file_task(
                 "category": category_name or category,
                 "system": system.name,
                 "rows": ngettext("%(n)s row", "%(n)s rows", withheld.rows) % {"n": withheld.rows},
+                "keys": ", ".join(withheld.keys)
+                + (" …" if withheld.rows > len(withheld.keys) else ""),
             }
         task = ManualTask.objects.create(
             **lookup,
-            details={"fields": list(withheld.fields), "rows": withheld.rows},
+            details={
+                "fields": list(withheld.fields),
+                "rows": withheld.rows,
+                "keys": list(withheld.keys),
+            },
             instructions=instructions,
             due_on=min(due, deadline) if deadline else due,
             assigned_to=getattr(request, "assignee", None),

@@ -65,11 +65,13 @@ def test_case_notes_are_held_back_and_staff_get_a_task(cis_customer, private_sto
 
     (task,) = review_tasks(request)
     assert (task.system.code, task.category) == ("cis", "customer-cases")
-    assert task.details == {"fields": ["notes"], "rows": 1}  # no text of the note itself
+    case_no = cases[0]["case_no"]
+    # The case's number for staff to find it; no text of the note itself.
+    assert task.details == {"fields": ["notes"], "rows": 1, "keys": [case_no]}
     assert task.due_on <= request.deadline_on
     assert task.instructions.startswith(
         "Läs fälten Anteckningar (notes) i Kundcenterärenden i Kundinformationssystem (CIS) "
-        "för den här kunden (1 rad)."
+        f"för den här kunden (1 rad: {case_no})."
     )
     assert "art. 15.4" in task.instructions and "delvis beviljat" in task.instructions
     assert NOTE not in task.instructions
@@ -159,7 +161,8 @@ def test_the_export_holds_the_same_texts_back(make_subject, private_storage):
     assert described["fields"] == ["comment"] and described["rows"] == 1
     assert "1 text som vår personal har skrivit" in archive.read("README.txt").decode()
     (task,) = review_tasks(request)
-    assert task.category == "identity" and task.details == {"fields": ["comment"], "rows": 1}
+    assert task.category == "identity"
+    assert task.details == {"fields": ["comment"], "rows": 1, "keys": ["K1"]}
 
 
 def test_review_must_name_configured_fields():
@@ -179,13 +182,39 @@ def test_review_must_name_configured_fields():
 
 def test_withheld_rows_count_only_rows_with_text():
     withheld = review.Withheld(["a", "b"])
-    rows = [{"a": "x", "b": None}, {"a": "", "b": None}, {"a": None, "b": "y", "c": "z"}]
+    rows = [
+        {"id": 1, "a": "x", "b": None},
+        {"id": 2, "a": "", "b": None},
+        {"id": 3, "a": None, "b": "y", "c": "z"},
+    ]
 
     out = list(review.withheld_rows(iter(rows), withheld, "M"))
 
-    assert out == [{"a": "M", "b": None}, {"a": "", "b": None}, {"a": None, "b": "M", "c": "z"}]
-    assert withheld.rows == 2
+    assert out == [
+        {"id": 1, "a": "M", "b": None},
+        {"id": 2, "a": "", "b": None},
+        {"id": 3, "a": None, "b": "M", "c": "z"},
+    ]
+    assert withheld.rows == 2 and withheld.keys == ["1", "3"]
     assert rows[0]["a"] == "x"  # the connector's own rows are not changed
+
+
+def test_the_task_names_at_most_fifty_rows(cis_customer, private_storage):
+    request = file_request(
+        cis_customer(),
+        LegalEntity.objects.get(slug="kalmar-energi-elnat"),
+        level=IdentityLevel.HIGH,
+    )
+    withheld = review.Withheld(["notes"])
+    rows = ({"case_no": f"C{n:03d}", "notes": "text"} for n in range(60))
+    for _row in review.withheld_rows(rows, withheld, "M"):
+        pass
+
+    task, created = review.file_task(request, System.objects.get(code="cis"), "x", withheld)
+
+    assert created and withheld.rows == 60
+    assert task.details["keys"] == [f"C{n:03d}" for n in range(50)]
+    assert "(60 rader: C000, C001," in task.instructions and "C049 …)" in task.instructions
 
 
 def test_staff_see_the_task_on_the_request_page_and_mark_it_done(cis_customer, private_storage):
