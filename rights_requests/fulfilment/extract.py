@@ -551,7 +551,7 @@ def gather(request: RightsRequest, workdir: Path, *, lang: str, connectors=None)
                 )
                 csv_path = workdir / block.csv_name
                 rows = _export(connector, subject, code, block)
-                withheld = _withheld(connector, code)
+                withheld = review.for_category(connector, code)
                 if withheld is not None:
                     rows = review.withheld_rows(rows, withheld, review.marker())
                 with csv_path.open("w", encoding="utf-8-sig", newline="") as csv_file:
@@ -615,12 +615,6 @@ def _pending_by_hand(connector, subject) -> set[str]:
         return set()
     result = connector.find(subject)
     return {action.category for action in result.actions if action.action == "task_created"}
-
-
-def _withheld(connector, code: str) -> review.Withheld | None:
-    """What of the category staff read before it is released (Art. 15(4)), if anything."""
-    names = connector.review_fields(code) if hasattr(connector, "review_fields") else []
-    return review.Withheld(list(names)) if names else None
 
 
 def _export(connector, subject, code: str, block: Block) -> Iterator[dict]:

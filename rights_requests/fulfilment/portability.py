@@ -118,10 +118,7 @@ def sources_for(request: RightsRequest, *, connectors=None) -> list[ExportSource
                 continue
             fields = [(n, str(d)) for n, d in connector.fields(code)]
             can_copy = getattr(connector, "can_copy", None)
-            names_to_review = (
-                connector.review_fields(code) if hasattr(connector, "review_fields") else []
-            )
-            withheld = review.Withheld(list(names_to_review)) if names_to_review else None
+            withheld = review.for_category(connector, code)
             sources.append(
                 ExportSource(
                     system=system.code,

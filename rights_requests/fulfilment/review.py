@@ -48,6 +48,12 @@ class Withheld:
 MAX_KEYS = 50
 
 
+def for_category(connector, category: str) -> Withheld | None:
+    """What of the category staff read before it is released, if anything."""
+    names = connector.review_fields(category) if hasattr(connector, "review_fields") else []
+    return Withheld(list(names)) if names else None
+
+
 def withheld_rows(rows: Iterable[dict], withheld: Withheld, marker: str) -> Iterator[dict]:
     """Yield the rows with every non-empty value of `withheld.fields` replaced by `marker`.
 
