@@ -4,7 +4,9 @@ The Art. 15 extract text is read from here (legal-rules.md R38): purposes, categ
 recipients, retention and source per processing activity of a legal entity.
 """
 
-from django.db import models
+import datetime
+
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -422,3 +424,27 @@ class ManualTask(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+    @classmethod
+    def file_once(cls, *, due_in_days: int, make_instructions, details=None, **lookup):
+        """Return (task, created): the task of `lookup` (request, subject, system, category,
+        action...), filed now if there is none, due in `due_in_days` but not after the
+        request's deadline, and assigned to the request's handler.
+
+        `make_instructions()` is called only when the task is filed.
+        """
+        request = lookup.get("request")
+        due = timezone.localdate() + datetime.timedelta(days=due_in_days)
+        deadline = getattr(request, "deadline_on", None)
+        with transaction.atomic():
+            task = cls.objects.select_for_update().filter(**lookup).order_by("-id").first()
+            if task is not None:
+                return task, False
+            task = cls.objects.create(
+                **lookup,
+                details=details or {},
+                instructions=make_instructions(),
+                due_on=min(due, deadline) if deadline else due,
+                assigned_to=getattr(request, "assignee", None),
+            )
+        return task, True

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import linebreaks
@@ -388,8 +388,6 @@ def tasks_due(user, *, on) -> dict[str, int]:
 
     Reviews are staff's notes held back from an extract or export until read (Art. 15(4)).
     """
-    from django.db.models import Count, Q
-
     from datamap.models import ManualTask
 
     tasks = roles.scope_by_entity(

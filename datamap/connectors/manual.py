@@ -43,34 +43,24 @@ class ManualConnector(Connector):
     def fields(self, category: str) -> list[tuple[str, str]]:
         return []
 
-    def _due_on(self) -> datetime.date:
-        days = int((self.system.connector_config or {}).get("due_days", DEFAULT_DUE_DAYS))
-        due = timezone.localdate() + datetime.timedelta(days=days)
-        deadline = getattr(self.request, "deadline_on", None)
-        return min(due, deadline) if deadline else due
+    def _due_days(self) -> int:
+        return int((self.system.connector_config or {}).get("due_days", DEFAULT_DUE_DAYS))
 
     def task(self, subject, category: str, action: str, *, details: dict | None = None):
         """Return the task for this request/subject, system, category and action; file it once."""
         from datamap.models import ManualTask
 
-        lookup = {
-            "system": self.system,
-            "legal_entity": self.legal_entity,
-            "category": category,
-            "action": action,
-            "request": self.request,
-            "subject": subject,
-        }
-        with transaction.atomic():
-            task = ManualTask.objects.select_for_update().filter(**lookup).order_by("-id").first()
-            if task is None:
-                task = ManualTask.objects.create(
-                    **lookup,
-                    details=details or {},
-                    instructions=(self.system.connector_config or {}).get("instructions", ""),
-                    due_on=self._due_on(),
-                    assigned_to=getattr(self.request, "assignee", None),
-                )
+        task, _created = ManualTask.file_once(
+            due_in_days=self._due_days(),
+            make_instructions=lambda: (self.system.connector_config or {}).get("instructions", ""),
+            details=details,
+            system=self.system,
+            legal_entity=self.legal_entity,
+            category=category,
+            action=action,
+            request=self.request,
+            subject=subject,
+        )
         return task
 
     def _report(self, subject, category: str, action: str, *, details=None) -> ConnectorResult:
@@ -135,7 +125,8 @@ class ManualConnector(Connector):
                     "mode": mode,
                     "exclude_keys": sorted(str(k) for k in exclude_keys),
                 },
-                "due_on": self._due_on(),
+                # A retention task belongs to no request: due in the system's days.
+                "due_on": timezone.localdate() + datetime.timedelta(days=self._due_days()),
                 "instructions": (self.system.connector_config or {}).get("instructions", ""),
             },
         )

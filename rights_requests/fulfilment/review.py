@@ -23,12 +23,11 @@ the number of rows and their keys (the case numbers) only.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 DEFAULT_DUE_DAYS = 5
@@ -99,23 +98,10 @@ def file_task(
     from datamap.models import ManualTask
     from rights_requests import workflow
 
-    lookup = {
-        "request": request,
-        "subject": request.subject,
-        "legal_entity": request.legal_entity,
-        "system": system,
-        "category": category,
-        "action": ManualTask.Action.REVIEW,
-    }
-    due = timezone.localdate() + datetime.timedelta(days=DEFAULT_DUE_DAYS)
-    deadline = getattr(request, "deadline_on", None)
-    with transaction.atomic():
-        task = ManualTask.objects.select_for_update().filter(**lookup).order_by("-id").first()
-        if task is not None:
-            return task, False
+    def instructions() -> str:
         with translation.override(settings.LANGUAGE_CODE):  # staff work in the site language
             described = dict(connector.fields(category)) if connector is not None else {}
-            instructions = gettext(
+            return gettext(
                 "Read the fields %(fields)s of %(category)s in %(system)s for this customer "
                 "(%(rows)s: %(keys)s). Remove what concerns other people (Art. 15(4) GDPR) and "
                 "send the customer the rest as a message in the case. In the note, write "
@@ -129,20 +115,27 @@ def file_task(
                 "keys": ", ".join(withheld.keys)
                 + (" …" if withheld.rows > len(withheld.keys) else ""),
             }
-        task = ManualTask.objects.create(
-            **lookup,
+
+    with transaction.atomic():
+        task, created = ManualTask.file_once(
+            due_in_days=DEFAULT_DUE_DAYS,
+            make_instructions=instructions,
             details={
                 "fields": list(withheld.fields),
                 "rows": withheld.rows,
                 "keys": list(withheld.keys),
             },
-            instructions=instructions,
-            due_on=min(due, deadline) if deadline else due,
-            assigned_to=getattr(request, "assignee", None),
+            request=request,
+            subject=request.subject,
+            legal_entity=request.legal_entity,
+            system=system,
+            category=category,
+            action=ManualTask.Action.REVIEW,
         )
-        workflow.record_event(
-            request,
-            "review.due",
-            data={"system": system.code, "category": category, "rows": withheld.rows},
-        )
-    return task, True
+        if created:
+            workflow.record_event(
+                request,
+                "review.due",
+                data={"system": system.code, "category": category, "rows": withheld.rows},
+            )
+    return task, created
