@@ -259,7 +259,7 @@ def sweep_systems(report: SweepReport, today: datetime.date) -> None:
     for entity, entity_rules in by_entity.items():
         held_categories = _category_holds(entity)
         excluded = _excluded_subjects(entity)
-        found_keys: dict[tuple[str, str], set[str]] = {}
+        found_keys: dict[tuple[str, str, str], set[str]] = {}
         connectors = [
             (system, connector)
             for system, connector in connectors_for(entity)
@@ -296,14 +296,18 @@ def sweep_systems(report: SweepReport, today: datetime.date) -> None:
 
 
 def _keys_of(connector, subjects, category, cache) -> set[str]:
-    """The row keys in one system of the people the sweep must leave alone."""
+    """The row keys of one category in one system of the people the sweep must leave alone.
+
+    One keys query per person and category swept, each asked once per run (`cache`):
+    the categories that no rule expires are not looked up.
+    """
     keys: set[str] = set()
     for subject in subjects:
-        cache_key = (connector.code, subject.personal_number_hash)
+        cache_key = (connector.code, subject.personal_number_hash, category)
         if cache_key not in cache:
-            result = connector.find(subject)
-            cache[cache_key] = {(row.category, row.key) for row in result.actions}
-        keys |= {key for cat, key in cache[cache_key] if cat == category}
+            result = connector.find(subject, categories=[category])
+            cache[cache_key] = {row.key for row in result.actions if row.category == category}
+        keys |= cache[cache_key]
     return keys
 
 

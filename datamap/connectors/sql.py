@@ -257,11 +257,16 @@ class SqlConnector(Connector):
 
     # --- The contract ------------------------------------------------------------------
 
-    def find(self, subject) -> ConnectorResult:
+    def find(self, subject, categories: Iterable[str] | None = None) -> ConnectorResult:
+        """Report the subject's rows as `found`: of every category, or of `categories` only.
+
+        One keys query per category asked about (the retention sweep asks only about the
+        categories it expires).
+        """
         result = ConnectorResult()
         params = self._params(subject)
         with self.connection.cursor() as cursor:
-            for category in self.categories():
+            for category in self.categories() if categories is None else categories:
                 for key, detail in self._keys(cursor, self.spec(category)["keys"], params):
                     result.actions.append(self.row(category, "found", key, detail))
         return result

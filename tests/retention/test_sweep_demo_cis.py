@@ -97,6 +97,40 @@ def test_people_with_an_open_request_or_a_hold_keep_their_rows(customer, elnat):
     assert rows("kalmar-energi-elnat", "camera-index", carol, "camera-footage") == []
 
 
+def test_a_spared_person_costs_one_keys_query_per_category_swept(customer, elnat):
+    """Only the categories some rule expires are looked up for the people spared."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from datamap.models import LegalEntity
+
+    spared = [customer(f"Spared{i}", f"1970010{i}") for i in range(1, 4)]
+    for person in spared:
+        LegalHold.objects.create(subject_hash=person.personal_number_hash, reason="Tvist")
+    entities = LegalEntity.objects.filter(retention_rules__isnull=False).distinct()
+    swept = sum(
+        len(
+            {
+                rule.category.code
+                for rule in entity.retention_rules.exclude(action="archive")
+                if connector.holds(rule.category.code)
+            }
+        )
+        for entity in entities
+        for _system, connector in connectors_for(entity)
+        if getattr(connector, "kind", "") == "sql"
+    )
+    with CaptureQueriesContext(connections["cis"]) as queries:
+        _run, report = sweeps.run_sweep(dry_run=True, today=SEEDED)
+    assert not report.errors
+    # The same sweep without the holds: the difference is the spared people's lookups.
+    with CaptureQueriesContext(connections["cis"]) as without:
+        LegalHold.objects.all().delete()
+        sweeps.run_sweep(dry_run=True, today=SEEDED)
+    assert 0 < swept
+    assert len(queries.captured_queries) - len(without.captured_queries) == swept * len(spared)
+
+
 def test_the_assessment_reads_the_facts_from_the_demo_system(customer, elnat):
     former = customer("Former", "19811218", ended_on=dt.date(2025, 3, 31))
     decisions = {d.category: d for d in assess_erasure(former, elnat, today=SEEDED)}

@@ -293,10 +293,15 @@ class FakeSqlConnector:
     def holds(self, category):
         return category in ("camera-footage", "invoices")
 
-    def find(self, subject):
+    def find(self, subject, categories=None):
         rows = self.keys_of.get(subject.personal_number_hash, {})
         return FakeResult(
-            [FakeAction(cat, "found", key) for cat, keys in rows.items() for key in keys]
+            [
+                FakeAction(cat, "found", key)
+                for cat, keys in rows.items()
+                if categories is None or cat in categories
+                for key in keys
+            ]
         )
 
     def expire(self, category, cutoff, *, mode, exclude_keys=(), dry_run):
