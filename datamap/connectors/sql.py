@@ -45,6 +45,7 @@ import csv
 import dataclasses
 import datetime
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -360,17 +361,19 @@ class SqlConnector(Connector):
         columns = {name: (oid, scale) for name, oid, scale in described}
         configured = [name for name, _d, *_t in spec["fields"]]
         extra = [name for name, _o, _s in described if name not in configured]
-        csv_exprs, json_exprs = [], []
+        csv_exprs, json_exprs, derive = [], [], []
         for name in configured + extra:
             if name not in columns:
                 csv_exprs.append("NULL")
                 json_exprs.append(None)
+                derive.append(None)
                 continue
             forms = _copy_forms(_quote_ident(name), types.get(name, "str"), *columns[name])
             if forms is None:
                 return None
             csv_exprs.append(forms[0])
             json_exprs.append(forms[1])
+            derive.append(forms[2])
         source = f"FROM ({query}) AS _r"
         csv_sql = "SELECT " + ", ".join(csv_exprs or ["NULL"]) + f" {source}"
         pieces = []
@@ -388,6 +391,7 @@ class SqlConnector(Connector):
             json_sql=f"{_ISO_DATES} COPY ({json_sql}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', "
             "DELIMITER e'\\x02')",
             params=params,
+            derive=tuple(derive) if derive and None not in derive else None,
         )
 
     def _copy(self, sql: str, params: dict) -> Iterator[bytes]:
@@ -431,6 +435,42 @@ class SqlConnector(Connector):
         if plan is None:
             raise ConnectorError(f"{self.code}/{category}: no COPY for these column types")
         yield from self._copy(plan.json_sql, plan.params)
+
+    def copy_csv_json(
+        self, subject, category: str, json_out, *, plan: CopyPlan | None = None
+    ) -> Iterator[bytes]:
+        """copy_csv's chunks; once they are all read, copy_json's lines are in `json_out`.
+
+        Where the plan allows (`CopyPlan.derive`), the JSON is made here from the CSV's
+        bytes (_JsonFromCsv), so PostgreSQL formats each value once, in one COPY, instead
+        of twice: for meter readings the JSON's COPY cost more server time than the CSV's.
+        Should the CSV quote a field (a text with a comma, a quote, a line break or an
+        empty text), the JSON is read with copy_json after all, on the same connection
+        (in the export's snapshot, the same rows).
+        """
+        plan = plan or self.copy_plan(subject, category)
+        if plan is None:
+            raise ConnectorError(f"{self.code}/{category}: no COPY for these column types")
+        if plan.derive is None:
+            yield from self.copy_csv(subject, category, plan=plan)
+            for chunk in self.copy_json(subject, category, plan=plan):
+                json_out.write(chunk)
+            return
+        derived = _JsonFromCsv(plan, json_out)
+        header = False
+        for chunk in self._copy(plan.csv_sql, plan.params):
+            if not header:
+                yield _csv_line(plan.header)
+                header = True
+            derived.feed(chunk)
+            yield chunk
+        if not header:
+            yield _csv_line(plan.empty_header)
+        if not derived.finish():
+            json_out.seek(0)
+            json_out.truncate()
+            for chunk in self.copy_json(subject, category, plan=plan):
+                json_out.write(chunk)
 
     def rectify(self, subject, category: str, changes: dict[str, str]) -> ConnectorResult:
         statements = self.spec(category).get("rectify") or {}
@@ -601,6 +641,89 @@ def _copy_out(pgconn, query: bytes) -> Iterator[bytes]:
             check(result)
 
 
+# What JSON must escape in a string, but the line feed (which ends a CSV row).
+_TO_ESCAPE = re.compile(rb"[\x00-\x09\x0b-\x1f\\]")
+
+
+class _JsonFromCsv:
+    """copy_json's lines (one JSON object per row), made from copy_csv's data bytes.
+
+    Exact where the CSV quotes nothing, as COPY writes it: a field is then the column's
+    text as is (a text with a comma, quote or line break, and an empty text, `""`, are
+    quoted), and an empty field is NULL. Each column's JSON is that text as a string or
+    as is (CopyPlan.derive; `_copy_forms` makes the JSON text of every such column from
+    the same SQL text as its CSV). A chunk of whole rows without NULLs and without
+    characters that JSON escapes is joined in C: each field between the fixed bytes
+    before it; other chunks go row by row. A quote character anywhere stops the
+    derivation: `finish()` then returns False and the caller reads copy_json.
+    """
+
+    def __init__(self, plan: CopyPlan, out) -> None:
+        self.out = out
+        self.width = len(plan.header)
+        self.strings = [kind == "string" for kind in plan.derive]
+        keys = [json.dumps(name, ensure_ascii=False).encode() + b":" for name in plan.header]
+        quote = [b'"' if string else b"" for string in self.strings]
+        # Row by row each value brings its own quotes (or is null).
+        self.row_parts = [b"{" + keys[0]] + [b"," + key for key in keys[1:]]
+        # Joined: field j follows seps[j]; a row's end rides on the next row's first.
+        self.end = quote[-1] + b"}\n"
+        self.seps = [self.end + b"{" + keys[0] + quote[0]] + [
+            quote[j - 1] + b"," + keys[j] + quote[j] for j in range(1, self.width)
+        ]
+        self.rest = b""
+        self.ok = True
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.ok:
+            return
+        data = self.rest + chunk
+        cut = data.rfind(b"\n") + 1
+        body, self.rest = data[:cut], data[cut:]
+        if not body:
+            return
+        if b'"' in body:  # a quoted field: commas and line breaks no longer split fields
+            self.ok = False
+            return
+        fields = body[:-1].replace(b"\n", b",").split(b",")
+        if (
+            len(fields) == self.width * body.count(b"\n")
+            and b"" not in fields
+            and not _TO_ESCAPE.search(body)
+        ):
+            joined = b"".join(
+                itertools.chain.from_iterable(zip(itertools.cycle(self.seps), fields))
+            )
+            self.out.write(memoryview(joined)[len(self.end) :])
+            self.out.write(self.end)
+        else:
+            self._by_row(body)
+
+    def _by_row(self, body: bytes) -> None:
+        for line in body[:-1].split(b"\n"):
+            values = line.split(b",")
+            if len(values) != self.width:
+                self.ok = False
+                return
+            parts = []
+            for part, value, string in zip(self.row_parts, values, self.strings, strict=True):
+                parts.append(part)
+                if not value:
+                    parts.append(b"null")
+                elif string:
+                    parts.append(json.dumps(value.decode(), ensure_ascii=False).encode())
+                else:
+                    parts.append(value)
+            parts.append(b"}\n")
+            self.out.write(b"".join(parts))
+
+    def finish(self) -> bool:
+        """True when every row was derived (COPY ends each row with a line feed)."""
+        if self.rest:
+            self.feed(b"\n")
+        return self.ok and not self.rest
+
+
 def _fast_time_loader(cursor) -> None:
     """Read timestamptz with psycopg's own loader (C) on this cursor instead of Django's.
 
@@ -623,6 +746,9 @@ class CopyPlan:
     csv_sql: str
     json_sql: str
     params: dict
+    # Per column, how its JSON value follows from its CSV field ("string" or "raw"); None
+    # when some column's does not (a boolean, a configured field the query lacks).
+    derive: tuple[str, ...] | None = None
 
 
 # Prefixed to each COPY (one simple-protocol query): the timestamps' text output in ISO
@@ -636,25 +762,31 @@ _INT = {20, 21, 23}  # int8, int2, int4
 _BOOL, _NUMERIC, _DATE, _TIMESTAMP, _TIMESTAMPTZ = 16, 1700, 1082, 1114, 1184
 
 
-def _copy_forms(col: str, kind: str, oid: int, scale: int | None) -> tuple[str, str] | None:
-    """(CSV expression, JSON expression) of a column, as the Python path writes it.
+def _copy_forms(
+    col: str, kind: str, oid: int, scale: int | None
+) -> tuple[str, str, str | None] | None:
+    """(CSV expression, JSON expression, JSON from CSV) of a column, as the Python path writes it.
 
-    The JSON expression gives JSON text or NULL (the caller writes null).
+    The JSON expression gives JSON text or NULL (the caller writes null). The third says
+    how the JSON value follows from the CSV field (_JsonFromCsv): "string" (the field's
+    text as a JSON string), "raw" (the field as is) or None (it does not: booleans).
     """
     if kind == "str" and oid in _TEXT:
-        return col, f"to_json({col})::text"
+        return col, f"to_json({col})::text", "string"
     if oid in _INT and kind in ("str", "int"):
         text = f"{col}::text"
-        return text, (text if kind == "int" else _json_string(text))
+        if kind == "int":
+            return text, text, "raw"
+        return text, _json_string(text), "string"
     if oid == _BOOL and kind in ("bool", "str"):
         # coerce(): bool(value); CSV writes Python's True/False, JSON true/false.
         text = f"CASE WHEN {col} THEN 'True' WHEN NOT {col} THEN 'False' END"
         if kind == "str":
-            return text, _json_string(text)
-        return text, f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
+            return text, _json_string(text), "string"
+        return text, f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END", None
     if oid == _DATE and kind in ("date", "str"):
         text = f"{col}::text"  # YYYY-MM-DD in DateStyle ISO (_ISO_DATES)
-        return text, _json_string(text)
+        return text, _json_string(text), "string"
     if oid in (_TIMESTAMP, _TIMESTAMPTZ) and kind == "datetime":
         # datetime.isoformat() in UTC: microseconds only when there are any. A whole second
         # (every meter reading) is the timestamp's own text output, which DateStyle ISO
@@ -667,7 +799,7 @@ def _copy_forms(col: str, kind: str, oid: int, scale: int | None) -> tuple[str, 
             f"THEN replace({utc}::text, ' ', 'T') || '+00:00' "
             f"""ELSE to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') END"""
         )
-        return text, _json_string(text)
+        return text, _json_string(text), "string"
     if oid == _NUMERIC and kind.startswith("decimal"):
         places = int(kind[7:] or 2)
         # Decimal.quantize rounds half to even, round() half away from zero: only a column
@@ -675,7 +807,7 @@ def _copy_forms(col: str, kind: str, oid: int, scale: int | None) -> tuple[str, 
         if scale is None or scale < 0 or scale > places or places > 6:
             return None
         text = f"{col}::text" if scale == places else f"round({col}, {places})::text"
-        return text, _json_string(text)
+        return text, _json_string(text), "string"
     return None
 
 

@@ -12,10 +12,12 @@ iterator into the ZIP members (`ZipFile.open(name, "w")`), the JSON through a te
 file, so memory does not grow with the number of rows.
 
 Fast path: a connector on PostgreSQL that offers `copy_plan`/`copy_csv`/`copy_json`
-(datamap.connectors.sql.SqlConnector) has the database write the CSV and the JSON rows
-with COPY, in one snapshot (the CSV on a second connection at the same time); the
-bytes are streamed into the members in chunks. Parsed,
-the files hold the same rows as the Python path's (tests/connectors/test_copy.py).
+(datamap.connectors.sql.SqlConnector) has the database write the rows with COPY, in one
+snapshot. Where each column's JSON follows from its CSV text (meter readings: text,
+times, decimals), one COPY writes the CSV and the JSON is made from its bytes
+(`copy_csv_json`); otherwise the database writes both (the CSV on a second connection
+at the same time). The bytes are streamed into the members in chunks. Parsed, the files
+hold the same rows as the Python path's (tests/connectors/test_copy.py).
 """
 
 from __future__ import annotations
@@ -245,17 +247,22 @@ def _copy_rows(archive: zipfile.ZipFile, group: list[ExportSource]):
     with connector.snapshot(shared=True) as snapshot_id, contextlib.ExitStack() as stack:
         plans = [connector.copy_plan(subject, source.category) for source in group]
         reader = None
-        if snapshot_id is not None and any(plans):
-            jobs = {
-                index: (group[index].category, plan, stack.enter_context(tempfile.TemporaryFile()))
-                for index, plan in enumerate(plans)
-                if plan is not None
-            }
+        # Both files from one COPY where the JSON follows from the CSV (CopyPlan.derive);
+        # the others' CSV alongside on a second connection.
+        jobs = {
+            index: (group[index].category, plan, stack.enter_context(tempfile.TemporaryFile()))
+            for index, plan in enumerate(plans)
+            if plan is not None and plan.derive is None
+        }
+        if snapshot_id is not None and jobs:
             reader = _CsvReader(connector, subject, snapshot_id, jobs)
             stack.callback(reader.join)
         for index, (source, plan) in enumerate(zip(group, plans, strict=True)):
             if plan is None:
                 yield source, _python_rows(archive, source)
+                continue
+            if plan.derive is not None:
+                yield source, _derived_rows(archive, source, connector, subject, plan)
                 continue
             with _open_member(archive, f"{source.stem}.json") as member:
                 member.write(_json_head(source).encode())
@@ -271,6 +278,20 @@ def _copy_rows(archive: zipfile.ZipFile, group: list[ExportSource]):
                     for chunk in connector.copy_csv(subject, source.category, plan=plan):
                         member.write(chunk)
             yield source, count
+
+
+def _derived_rows(archive: zipfile.ZipFile, source: ExportSource, connector, subject, plan) -> int:
+    """Write the CSV member from one COPY and the JSON member from the lines made of it."""
+    with tempfile.TemporaryFile() as json_tmp:
+        with _open_member(archive, f"{source.stem}.csv") as member:
+            for chunk in connector.copy_csv_json(subject, source.category, json_tmp, plan=plan):
+                member.write(chunk)
+        json_tmp.seek(0)
+        with _open_member(archive, f"{source.stem}.json") as member:
+            member.write(_json_head(source).encode())
+            count = _write_json_lines(iter(lambda: json_tmp.read(COPY_CHUNK), b""), member)
+            member.write(b"\n]}\n")
+    return count
 
 
 class _CsvReader:

@@ -90,6 +90,15 @@ READ_ALL = (
 )
 
 
+DERIVED_FIELDS = [f for f in FIELDS if f[2] != "bool" and f[0] != "missing"]
+READ_DERIVED = (
+    "SELECT id, note, happened, naive, day, amount, short_amount, visits, big FROM copy_check "
+    "WHERE lookup_hash = :lookup_hash ORDER BY id"
+)
+# The texts COPY's CSV writes unquoted: no comma, quote or line break, not empty, not \.
+UNQUOTED = "(note IS NULL OR (note !~ '[\",\r\n]' AND note <> '' AND note <> '\\.'))"
+
+
 @pytest.fixture
 def copy_connector(db, elnat, make_subject):
     subject = make_subject()
@@ -105,6 +114,12 @@ def copy_connector(db, elnat, make_subject):
                 [["id", "Row", "str"], ["amount", "Amount", "decimal2"]],
             ),
             "meter-readings": democis.CIS_CATEGORIES["meter-readings"],
+            # Every column's JSON follows from its CSV text: one COPY writes both files.
+            "copy-derived": category(READ_DERIVED, DERIVED_FIELDS),
+            # ... and none of the texts is quoted in the CSV: nothing falls back.
+            "copy-derived-unquoted": category(
+                READ_DERIVED.replace(" ORDER BY", f" AND {UNQUOTED} ORDER BY"), DERIVED_FIELDS
+            ),
         },
     }
     system = System.objects.create(
@@ -141,6 +156,24 @@ def copy_connector(db, elnat, make_subject):
                 ],
             )
     return SqlConnector(system, elnat), subject
+
+
+@pytest.fixture
+def demo_cis(db, elnat, make_subject):
+    """The demo CIS's tables in the test database, with a customer's year of readings."""
+    democis.create_schema("default")
+    config = {"database": "default", "categories": democis.CIS_CATEGORIES}
+    system = System.objects.create(
+        code="copy-cis", name="CIS", connector="sql", connector_config=config
+    )
+    alice = make_subject()
+    democis.seed(
+        [{"personal_number": alice.personal_number, "companies": ["kalmar-energi-elnat"]}],
+        today=TODAY,
+        alias="default",
+    )
+    connector = SqlConnector(system, elnat)
+    return connector, alice
 
 
 def build_zip(connector, subject, code: str, *, fast: bool) -> zipfile.ZipFile:
@@ -196,6 +229,51 @@ def test_copy_and_python_paths_give_the_same_rows(copy_connector):
     assert fast_csv[2][header.index("active")] == "False"  # r01
 
 
+@pytest.mark.parametrize(
+    ("code", "json_copies"), [("copy-derived-unquoted", 0), ("copy-derived", 1)]
+)
+def test_the_json_made_from_the_csv_gives_the_same_rows(
+    copy_connector, monkeypatch, code, json_copies
+):
+    """One COPY writes the CSV; the JSON is made from it, or read after all when a field is quoted."""
+    connector, subject = copy_connector
+    plan = connector.copy_plan(subject, code)
+    assert plan.derive == ("string",) * 7 + ("raw", "string")  # visits: int
+    calls = []
+    copy_json = connector.copy_json
+    monkeypatch.setattr(
+        connector, "copy_json", lambda *a, **kw: calls.append(a) or copy_json(*a, **kw)
+    )
+    python = build_zip(connector, subject, code, fast=False)
+    fast = build_zip(connector, subject, code, fast=True)
+    assert len(calls) == json_copies
+    stem = f"{code}-copy-cis"
+    assert parsed(fast, stem) == parsed(python, stem)
+    assert fast.counts == python.counts
+    notes = [row["note"] for row in parsed(fast, stem)[1]["rows"]]
+    if json_copies:
+        assert notes == AWKWARD_TEXTS
+    else:  # NULLs, backslashes, control characters and Unicode, made from the CSV
+        assert None in notes and "tab\there" in notes and "Åsa Öberg – ärende ü € 😀" in notes
+        assert "bell\x07 and unit separator\x1f and \x01\x02" in notes
+        assert "back\\slash \\n not a newline \\\\ two" in notes
+        assert len(notes) == 8
+
+
+def test_meter_readings_need_one_copy_for_both_files(demo_cis, monkeypatch):
+    connector, alice = demo_cis
+    copies = []
+    run = connector._copy
+    monkeypatch.setattr(
+        connector, "_copy", lambda sql, params: copies.append(sql) or run(sql, params)
+    )
+    fast = build_zip(connector, alice, "meter-readings", fast=True)
+    assert len(copies) == 1 and "FORMAT csv)" in copies[0]
+    rows = parsed(fast, "meter-readings-copy-cis")[1]["rows"]
+    assert len(rows) == 8760
+    assert set(rows[0]) == {"metering_point_id", "hour", "kwh"}
+
+
 @pytest.mark.parametrize("datestyle", ["SQL, DMY", "Postgres, MDY", "German"])
 def test_the_times_do_not_depend_on_the_databases_datestyle(copy_connector, datestyle):
     """The fast path prints whole-second times from their text output in DateStyle ISO."""
@@ -226,19 +304,8 @@ def test_export_reads_times_as_utc_instants_whatever_the_session_zone(copy_conne
     assert moments[0] == datetime.datetime(2024, 3, 31, 0, 30, tzinfo=datetime.UTC)
 
 
-def test_meter_readings_of_the_demo_cis_are_the_same_both_ways(db, elnat, make_subject):
-    democis.create_schema("default")
-    config = {"database": "default", "categories": democis.CIS_CATEGORIES}
-    system = System.objects.create(
-        code="copy-cis", name="CIS", connector="sql", connector_config=config
-    )
-    alice = make_subject()
-    democis.seed(
-        [{"personal_number": alice.personal_number, "companies": ["kalmar-energi-elnat"]}],
-        today=TODAY,
-        alias="default",
-    )
-    connector = SqlConnector(system, elnat)
+def test_meter_readings_of_the_demo_cis_are_the_same_both_ways(demo_cis):
+    connector, alice = demo_cis
     for code in ("meter-readings", "invoices", "contracts", "identity"):
         python = build_zip(connector, alice, code, fast=False)
         fast = build_zip(connector, alice, code, fast=True)
