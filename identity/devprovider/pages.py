@@ -97,17 +97,17 @@ def login_form(
     text = TEXT[language]
     action = html.escape(action)
     chosen = form.get("person", "0")
-    people = []
+    choices = []
     for index, person in enumerate(people):
         masked = pii.PersonalNumber(person.personal_number).masked()
         checked = " checked" if chosen == str(index) else ""
-        people.append(
+        choices.append(
             f'<li><input type="radio" name="person" id="person-{index}" value="{index}"{checked}>'
             f' <label for="person-{index}">{html.escape(person.given_name)} '
             f"{html.escape(person.family_name)} ({masked})</label></li>"
         )
     other_checked = " checked" if chosen == "other" else ""
-    people.append(
+    choices.append(
         f'<li><input type="radio" name="person" id="person-other" value="other"{other_checked}>'
         f' <label for="person-other">{html.escape(text["other"])}</label></li>'
     )
@@ -125,7 +125,7 @@ def login_form(
         f"<p>{html.escape(text['intro'])}</p>"
         f'<form method="post" action="{action}">'
         f'<input type="hidden" name="txn" value="{html.escape(transaction_id)}">'
-        f'<fieldset><legend>{html.escape(text["choose"])}</legend><ul class="choices">{"".join(people)}</ul></fieldset>'
+        f'<fieldset><legend>{html.escape(text["choose"])}</legend><ul class="choices">{"".join(choices)}</ul></fieldset>'
         f'<label for="pn">{html.escape(text["pn"])}</label>{field_error}'
         f'<input id="pn" name="personal_number" inputmode="numeric" autocomplete="off"'
         f' aria-describedby="{described}"{invalid}>'

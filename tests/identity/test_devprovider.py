@@ -185,3 +185,17 @@ def test_the_login_form_explains_a_missing_or_invalid_number(eid_provider, enter
     assert 'aria-describedby="pn-error pn-help"' in answer.text
     assert 'id="pn-error"' in answer.text
     assert "demo only" in answer.text
+
+
+def test_the_login_form_lists_the_demo_people(eid_provider):
+    """Each demo person is a choice, by name and masked number, before "another number"."""
+    page = requests.get(
+        authorize_url(eid_provider.issuer, code_challenge="a" * 43, code_challenge_method="S256"),
+        timeout=10,
+    )
+    assert page.status_code == 200
+    assert eid_provider.people
+    for index, person in enumerate(eid_provider.people):
+        assert f'id="person-{index}"' in page.text
+        assert f"{person.given_name} {person.family_name}" in page.text
+    assert page.text.index('id="person-0"') < page.text.index('id="person-other"')
