@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.dispatch import Signal
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -77,6 +78,11 @@ def _idle_age() -> int:
     return int(settings.SESSION_COOKIE_AGE)
 
 
+# Sent after a customer has signed in, with `identity` (a VerifiedIdentity): the requests
+# that waited for this person's identity go on (rights_requests.workflow).
+customer_signed_in = Signal()
+
+
 def login_customer(
     request, identity: VerifiedIdentity, personal_number: pii.PersonalNumber
 ) -> None:
@@ -116,6 +122,7 @@ def login_customer(
         identity.level,
         identity.method,
     )
+    customer_signed_in.send(sender=VerifiedIdentity, identity=identity)
 
 
 def logout_customer(request) -> None:

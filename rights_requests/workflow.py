@@ -515,6 +515,32 @@ def request_await_identity(request: RightsRequest, *, by=None, now=None) -> Righ
         )
 
 
+def verify_waiting_requests(identity, *, now=None) -> list[RightsRequest]:
+    """A sign-in verifies the person's own requests that wait for that level (DESIGN.md §6).
+
+    What the request page and the receipt promise: sign in with e-identification and the
+    request goes on at once, its paused deadline running again (Art. 12(6)). Only requests
+    filed for oneself: a representative's own sign-in proves who they are, not their
+    authority for someone else, which staff check.
+    """
+    waiting = RightsRequest.objects.filter(
+        subject__personal_number_hash=identity.personal_number_hash,
+        status=Status.AWAITING_IDENTITY,
+        submission__capacity=Submission.Capacity.SELF,
+    ).order_by("pk")
+    return [
+        request_verify_identity(request, level=identity.level, method=identity.method, now=now)
+        for request in waiting
+        if satisfies(identity.level, request.identity_required)
+    ]
+
+
+def _on_sign_in(sender, identity, **kwargs) -> None:
+    verified = verify_waiting_requests(identity)
+    if verified:
+        logger.info("sign-in verified %d waiting request(s)", len(verified))
+
+
 def request_verify_identity(
     request: RightsRequest, *, level: str, method: str, by=None, checked_by: str = "", now=None
 ) -> RightsRequest:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from datamap import pii
 from identity import oidc
 from identity.levels import IdentityLevel, VerificationMethod
 from identity.session import SESSION_KEY
@@ -253,3 +254,34 @@ def test_an_assurance_level_below_the_required_one_is_refused(eid_browser, clien
     response = eid_browser.sign_in()
     assert response.status_code == 400
     assert not signed_in(client)
+
+
+def test_signing_in_with_eid_lets_the_persons_waiting_requests_go_on(eid_browser, client, elnat):
+    """What the request page promises: sign in with e-identification and it goes on at once."""
+    from datamap.models import LegalEntity
+    from rights_requests.models import DataSubject, RequestEvent, Status, Submission
+    from tests.rights_requests.factories import file_request
+
+    alice = DataSubject(first_name="Alice", last_name="Andersson", email="alice@example.org")
+    alice.set_personal_number(pii.PersonalNumber(ALICE))
+    alice.save()
+    waiting = file_request(alice, elnat, level=IdentityLevel.LOW)
+    other_entity = LegalEntity.objects.exclude(pk=elnat.pk).first()
+    for_someone = file_request(alice, other_entity, level=IdentityLevel.LOW)
+    Submission.objects.filter(requests=for_someone).update(
+        capacity=Submission.Capacity.GUARDIAN, representative_name="Vårdnadshavare"
+    )
+    assert {waiting.status, for_someone.refresh_from_db() or for_someone.status} == {
+        Status.AWAITING_IDENTITY
+    }
+
+    eid_browser.sign_in()
+
+    waiting.refresh_from_db()
+    for_someone.refresh_from_db()
+    assert waiting.status == Status.IN_PROGRESS
+    assert waiting.identity_level == IdentityLevel.HIGH
+    assert waiting.identity_method == VerificationMethod.EID
+    assert RequestEvent.objects.filter(request=waiting, kind="request.identity_verified").exists()
+    # Filed as a guardian: the authority is still for staff to check.
+    assert for_someone.status == Status.AWAITING_IDENTITY
