@@ -15,7 +15,10 @@ The kinds:
 - completed: the answer and how to get the result; a partial grant gives the reasons and
   the right to complain to IMY and to go to court (Art. 12(4); EDPB-GL §193; R8);
 - refused: the reasons, IMY and the courts (Art. 12(4), Art. 77, Art. 79; R8);
-- withdrawn: confirmation.
+- withdrawn: confirmation;
+- message: staff have written in the case; the text stays in the portal, behind sign-in.
+
+Every notice links to the request's own page, in the customer's language.
 """
 
 import logging
@@ -39,6 +42,7 @@ NOTICE_KINDS = (
     "completed",
     "refused",
     "withdrawn",
+    "message",
 )
 
 
@@ -72,7 +76,8 @@ def render_notice(request: RightsRequest, kind: str) -> tuple[str, str, str]:
             "organisation": request.legal_entity.organisation,
             "entity": request.legal_entity,
             "subject": request.subject,
-            "portal_url": settings.PORTAL_BASE_URL,
+            "portal_url": settings.PORTAL_BASE_URL.rstrip("/")
+            + reverse("portal:request_detail", args=[request.reference]),
             "kind": kind,
             "files": files,
             "files_until": min((a.expires_at for a in files), default=None),

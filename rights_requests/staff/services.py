@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from datamap import pii
 from datamap.models import LegalEntity
 
-from .. import roles, workflow
+from .. import outbox, roles, workflow
 from ..models import DataSubject, Message, RequestEvent, RightsRequest, Status
 from .selectors import REFUSAL_APPROVED, REFUSAL_PROPOSED, REFUSAL_REJECTED
 
@@ -84,9 +84,11 @@ def staff_reply(request: RightsRequest, *, body: str, by) -> Message:
         message = Message.objects.create(
             request=request, sender=Message.Sender.STAFF, author=by, body=body.strip()
         )
-        workflow.record_event(
+        event = workflow.record_event(
             request, "message.sent", actor=by, data={"message": message.pk}, customer_visible=True
         )
+        # The customer is told by e-mail that a message waits; its text stays in the portal.
+        outbox.enqueue_notice(request, "message", cause_seq=event.seq)
     return message
 
 

@@ -202,3 +202,29 @@ def test_an_extension_notice_delayed_past_the_one_month_date_is_recorded_as_late
     assert event.data["late"] is True
     on_time = RequestEvent.objects.get(request=request, kind="notice.sent", data__notice="received")
     assert "late" not in on_time.data
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "prefix"),
+    [
+        ("sv", "Ett nytt meddelande om din begäran", ""),
+        ("en", "A new message about your request", "/en"),
+    ],
+)
+def test_a_staff_reply_is_announced_by_email_without_its_text(
+    language, line, prefix, make_subject, elnat, django_user_model
+):
+    from rights_requests.staff.services import staff_reply
+
+    request = request_in(Status.IN_PROGRESS, make_subject(preferred_language=language), elnat)
+    run_all()
+    mail.outbox.clear()
+    staff = django_user_model.objects.create_user("handler", password="x")
+    staff_reply(request, body="Vi behöver veta din mätarpunkt 7359991234", by=staff)
+    run_all()
+    message = only_mail()
+    assert message.subject == f"{line} {request.reference}"
+    assert "7359991234" not in message.body  # the text waits behind sign-in
+    assert f"{prefix}/requests/{request.reference}/" in message.body
+    event = RequestEvent.objects.get(request=request, kind="notice.sent", data__notice="message")
+    assert event.data["language"] == language
