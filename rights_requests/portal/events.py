@@ -31,7 +31,9 @@ EVENT_TEXT = {
     "erasure.decided": _(
         "We erased what we may and listed what the law makes us keep, and until when."
     ),
-    "rectification.applied": _("We corrected your data and told those we had shared it with."),
+    "rectification.applied": _(
+        "We corrected your data. Where we had shared it with others, we tell them of the correction."
+    ),
     "restriction.applied": _("We restricted the processing of your data."),
     "restriction.lift_notified": _("We told you that the restriction will be lifted."),
     "restriction.lifted": _("The restriction of your data was lifted."),

@@ -135,7 +135,7 @@ def test_the_completion_of_an_extract_says_where_to_download_and_until_when(make
     [
         (Right.ERASURE, "which we must keep, why and until when"),
         (Right.PORTABILITY, "JSON and CSV files in a ZIP file"),
-        (Right.RECTIFICATION, "told those we had shared it with"),
+        (Right.RECTIFICATION, "we tell them of the correction"),
         (Right.RESTRICTION, "before the restriction is lifted"),
     ],
 )
