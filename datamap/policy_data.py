@@ -32,8 +32,8 @@ ORGANISATIONS = [
         "dpo_email": "dataskyddsombud@landskrona.se",
         "dpo_phone": "0418-47 00 00 (fråga efter dataskyddsombud)",
         "extract_email": "dataskyddsombud@landskrona.se",
-        "handling_time_sv": "1–2 månader beroende på mängden ärenden",
-        "handling_time_en": "1–2 months depending on the number of requests",
+        "handling_time_sv": "inom 1–2 månader beroende på mängden ärenden",
+        "handling_time_en": "within 1–2 months depending on the number of requests",
         "is_public_body": True,
     },
 ]

@@ -19,7 +19,9 @@ def test_the_kalmar_start_page_explains_rights_time_and_contacts(client):
 
 def test_the_landskrona_start_page_says_one_to_two_months_and_public_access(client):
     page = client.get("/en/org/landskrona-energi/").content.decode()
-    assert "Landskrona Energi answers 1–2 months depending on the number of requests." in page
+    assert (
+        "Landskrona Energi answers within 1–2 months depending on the number of requests." in page
+    )
     assert "extended by at most 1 more month;" in page
     assert "0418-47 36 20" in page and "kundservice@landskronaenergi.se" in page
     assert "dataskyddsombud@landskrona.se" in page and "0418-47 00 00" in page
