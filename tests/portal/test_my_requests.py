@@ -318,3 +318,12 @@ def test_no_page_shows_the_full_personal_number(alice_client, alice, alices):
         assert number.digits not in page, path
         assert number.formatted() not in page, path
     assert number.masked() in alice_client.get("/requests/").content.decode()
+
+
+def test_a_closed_request_without_files_does_not_promise_any(alice_client, alice, elnat, alices):
+    closed = request_in(Status.REFUSED, alice, elnat)
+    page = alice_client.get(f"/en/requests/{closed.reference}/").content.decode()
+    assert "This request has no files." in page
+    assert "When the answer is ready" not in page
+    page = alice_client.get(f"/en/requests/{alices.reference}/").content.decode()
+    assert "When the answer is ready, the files are here." in page
