@@ -155,6 +155,7 @@ def submission_done(request, pk):
             "requests": requests,
             "organisation": requests[0].legal_entity.organisation,
             "waiting": waiting,
+            "for_someone": requests[0].submission.capacity != Submission.Capacity.SELF,
             "customer": request.customer,
             "contact_email": requests[0].submission.contact_email,
             "next_url": reverse("portal:my_requests"),

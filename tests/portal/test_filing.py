@@ -344,6 +344,11 @@ def test_a_guardian_files_for_a_child_with_proof_and_staff_check_it(
     page = alice_client.get(f"/requests/{request.reference}/").content.decode()
     assert request.reference in page
     assert "proof-" not in page
+    # Both pages say staff check the authority; signing in again would not help here.
+    done = alice_client.get(response["Location"]).content.decode()
+    for text in (page, done):
+        assert "Vi kontrollerar din behörighet" in text
+        assert "Vi behöver bekräfta vem du är</h2>" not in text
 
 
 def test_a_proof_that_is_not_a_pdf_or_image_is_refused(alice_client, private_media):
