@@ -40,7 +40,8 @@ class Status(models.TextChoices):
     RECEIVED = "received", _("Received")
     AWAITING_IDENTITY = "awaiting_identity", _("Awaiting identity")
     IN_PROGRESS = "in_progress", _("In progress")
-    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting your answer")
+    # Staff's word; the customer's pages say "Awaiting your answer" (portal/_status.html).
+    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting the customer's answer")
     COMPLETED = "completed", _("Completed")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
