@@ -209,3 +209,15 @@ def test_recently_completed_lists_the_latest_closed_first(elnat_staff, make_subj
         reverse(CHANGELIST), {"queue": "recently_completed"}
     )
     assert list(response.context["cl"].result_list) == [second, first]
+
+
+def test_the_list_says_whom_a_question_waits_for_in_staffs_words(elnat_staff, make_subject, elnat):
+    from rights_requests.models import Status
+    from tests.rights_requests.factories import request_in
+
+    asked = request_in(Status.AWAITING_CUSTOMER, make_subject(), elnat)
+    page = verified_client(elnat_staff).get(reverse(CHANGELIST), {"queue": "all"})
+    text = page.content.decode()
+    assert asked.reference in text
+    assert "Awaiting the customer&#x27;s answer" in text
+    assert "Awaiting your answer" not in text  # the customer's words, on the customer's pages
