@@ -411,11 +411,14 @@ class SqlConnector(Connector):
             query = psycopg.ClientCursor(conn).mogrify(sql, params or None)
             yield from _copy_out(conn.pgconn, query.encode(conn.info.encoding))
 
-    def copy_csv(self, subject, category: str, *, plan: CopyPlan | None = None) -> Iterator[bytes]:
+    def copy_csv(
+        self, subject, category: str, *, plan: CopyPlan | None = None, data=None
+    ) -> Iterator[bytes]:
         """The category's rows as UTF-8 CSV with a header, built by PostgreSQL's COPY.
 
         Parsed with `csv.reader`, the same rows as export() written by the Python path.
         Lines end in LF. Raises ConnectorError when there is no plan (see copy_plan).
+        `data`, if given, is fed every chunk of rows (not the header): copy_csv_json.
         """
         plan = plan or self.copy_plan(subject, category)
         if plan is None:
@@ -425,6 +428,8 @@ class SqlConnector(Connector):
             if not header:
                 yield _csv_line(plan.header)
                 header = True
+            if data is not None:
+                data.feed(chunk)
             yield chunk
         if not header:
             yield _csv_line(plan.empty_header)
@@ -451,22 +456,9 @@ class SqlConnector(Connector):
         plan = plan or self.copy_plan(subject, category)
         if plan is None:
             raise ConnectorError(f"{self.code}/{category}: no COPY for these column types")
-        if plan.derive is None:
-            yield from self.copy_csv(subject, category, plan=plan)
-            for chunk in self.copy_json(subject, category, plan=plan):
-                json_out.write(chunk)
-            return
-        derived = _JsonFromCsv(plan, json_out)
-        header = False
-        for chunk in self._copy(plan.csv_sql, plan.params):
-            if not header:
-                yield _csv_line(plan.header)
-                header = True
-            derived.feed(chunk)
-            yield chunk
-        if not header:
-            yield _csv_line(plan.empty_header)
-        if not derived.finish():
+        derived = _JsonFromCsv(plan, json_out) if plan.derive is not None else None
+        yield from self.copy_csv(subject, category, plan=plan, data=derived)
+        if derived is None or not derived.finish():
             json_out.seek(0)
             json_out.truncate()
             for chunk in self.copy_json(subject, category, plan=plan):
