@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from datamap.connectors import ConnectorError
 from rights_requests import workflow
@@ -51,10 +51,11 @@ class RectifyForm(forms.Form):
             if not value:
                 self.add_error(f"value_{row}", _("Write the correct value."))
                 continue
-            category, name = choice.split(":", 1)
-            if name in changes.get(category, {}):
+            category, names = rectification.parse_choice(choice)
+            if any(name in changes.get(category, {}) for name in names):
                 self.add_error(f"field_{row}", _("This field is chosen twice."))
-            changes.setdefault(category, {})[name] = value
+            for name in names:
+                changes.setdefault(category, {})[name] = value
         if not changes and not self.errors:
             raise forms.ValidationError(_("Choose at least one field to correct."))
         cleaned["changes"] = changes
@@ -85,7 +86,11 @@ def rectify(http_request, object_id, site):
             if "apply" in http_request.POST and can_apply:
                 result = rectification.apply(obj.pk, changes, by=http_request.user)
                 done = len([r for r in result.actions if r.action == "rectified"])
-                messages.success(http_request, _("Corrected %(rows)d rows.") % {"rows": done})
+                messages.success(
+                    http_request,
+                    ngettext("Corrected %(rows)d row.", "Corrected %(rows)d rows.", done)
+                    % {"rows": done},
+                )
                 to_tell = sorted(
                     set(
                         obj.recipient_notices.filter(given_at__isnull=True).values_list(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from datamap.connectors import ConnectorError, ConnectorResult
+from portal.text import alphabetical
 from rights_requests.models import Right, Status
 from rights_requests.workflow import TransitionNotAllowed, record_event
 
@@ -23,25 +24,40 @@ from . import audit
 
 @dataclass(frozen=True)
 class FieldChoice:
+    """One thing staff can correct: a category's field, under one label in every system.
+
+    Systems may name the same datum differently (the customer system's `language`, the
+    portal's `preferred_language`): one choice then carries all of those fields, so that
+    a correction reaches every system that holds the datum.
+    """
+
     category: str
-    field: str
+    fields: tuple[str, ...]
     label: str  # "Contact details – E-mail address"
     systems: tuple[str, ...]
 
     @property
     def value(self) -> str:
-        return f"{self.category}:{self.field}"
+        return f"{self.category}:{'+'.join(self.fields)}"
+
+
+def parse_choice(value: str) -> tuple[str, list[str]]:
+    """The category and the fields of a FieldChoice.value."""
+    category, names = value.split(":", 1)
+    return category, names.split("+")
 
 
 @dataclass(frozen=True)
 class DiffRow:
-    system: str
-    category: str
-    key: str
+    system: str  # the system's code
+    category: str  # the category's code
+    key: str  # which row: the row's key in the system
     field: str
     label: str
     before: str
     after: str
+    system_name: str = ""
+    category_name: str = ""
 
     @property
     def changes(self) -> bool:
@@ -64,10 +80,18 @@ def rectifiable(connector, category: str) -> list[str]:
     return []
 
 
-def field_choices(request) -> list[FieldChoice]:
+def _category_names() -> dict[str, str]:
     from datamap.models import DataCategory
 
-    names = {c.code: c.name for c in DataCategory.objects.all()}
+    return {c.code: c.name for c in DataCategory.objects.all()}
+
+
+def field_choices(request) -> list[FieldChoice]:
+    """What staff can correct for this request, by label in the active language.
+
+    Fields with the same label in the same category are one choice (see FieldChoice).
+    """
+    names = _category_names()
     found: dict[tuple[str, str], dict] = {}
     for system, connector in audit.connectors(request):
         for category in connector.categories():
@@ -76,18 +100,17 @@ def field_choices(request) -> list[FieldChoice]:
                 continue
             labels = dict(connector.fields(category))
             for name in fields:
-                entry = found.setdefault(
-                    (category, name),
-                    {
-                        "label": f"{names.get(category, category)} – {labels.get(name, name)}",
-                        "systems": [],
-                    },
-                )
-                entry["systems"].append(system.code)
-    return [
-        FieldChoice(category, name, entry["label"], tuple(entry["systems"]))
-        for (category, name), entry in sorted(found.items())
+                label = f"{names.get(category, category)} – {labels.get(name, name)}"
+                entry = found.setdefault((category, label), {"fields": [], "systems": []})
+                if name not in entry["fields"]:
+                    entry["fields"].append(name)
+                if system.code not in entry["systems"]:
+                    entry["systems"].append(system.code)
+    choices = [
+        FieldChoice(category, tuple(entry["fields"]), label, tuple(entry["systems"]))
+        for (category, label), entry in found.items()
     ]
+    return sorted(choices, key=lambda choice: alphabetical(choice.label))
 
 
 def _check(request) -> None:
@@ -101,6 +124,7 @@ def preview(request_id: int, changes: dict[str, dict[str, str]]) -> list[DiffRow
     """Return the before/after of every row the change would touch, from connector.export."""
     request = audit.load(request_id)
     _check(request)
+    category_names = _category_names()
     rows: list[DiffRow] = []
     for system, connector in audit.connectors(request):
         for category, fields in sorted(changes.items()):
@@ -110,18 +134,23 @@ def preview(request_id: int, changes: dict[str, dict[str, str]]) -> list[DiffRow
             labels = dict(connector.fields(category))
             key_field = connector.fields(category)[0][0] if connector.kind == "sql" else None
             for index, current in enumerate(connector.export(request.subject, category)):
-                key = str(current.get(key_field)) if key_field else f"subject-{request.subject.pk}"
+                if key_field:
+                    key = f"{labels.get(key_field, key_field)} {current.get(key_field) or index}"
+                else:  # the portal holds one record per customer
+                    key = _("The customer's record")
                 for name in usable:
                     before = current.get(name)
                     rows.append(
                         DiffRow(
                             system.code,
                             category,
-                            key or str(index),
+                            key,
                             name,
                             labels.get(name, name),
                             "" if before is None else str(before),
                             fields[name],
+                            system_name=system.shown_name,
+                            category_name=category_names.get(category, category),
                         )
                     )
     return rows

@@ -1,10 +1,13 @@
 """Rectification: the claim beside a before/after diff, applied in the systems, recipients told."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import translation
 
 from datamap.connectors import ConnectorError
 from datamap.models import ManualTask
+from portal.text import alphabetical
 from rights_requests import roles
 from rights_requests.fulfilment import rectification
 from rights_requests.models import Right
@@ -33,6 +36,38 @@ def test_the_field_choices_come_from_the_connectors(request_):
     assert set(choices["contact:email"].systems) == {"cis", "portal"}
     assert "identity:personal_number" not in choices  # never changed by a correction
     assert "invoices:amount" not in choices
+
+
+def test_one_datum_named_differently_in_two_systems_is_one_choice(request_, alice):
+    choices = rectification.field_choices(request_)
+    labels = [c.label for c in choices]
+    assert len(labels) == len(set(labels))  # no label offered twice
+    [language] = [c for c in choices if c.category == "contact" and "language" in c.fields]
+    assert set(language.fields) == {"language", "preferred_language"}
+    assert set(language.systems) == {"cis", "portal"}
+
+    rectification.apply(request_.pk, {"contact": dict.fromkeys(language.fields, "en")}, by=None)
+    alice.refresh_from_db()
+    assert alice.preferred_language == "en"
+
+
+def test_the_choices_are_in_alphabetical_order_of_the_active_language(request_):
+    with translation.override("sv"):
+        swedish = [c.label for c in rectification.field_choices(request_)]
+    with translation.override("en"):
+        english = [c.label for c in rectification.field_choices(request_)]
+    assert swedish == sorted(swedish, key=alphabetical)
+    assert english == sorted(english, key=alphabetical)
+    assert swedish != english
+
+
+def test_the_preview_names_systems_categories_and_rows(request_):
+    with translation.override("en"):
+        diff = rectification.preview(request_.pk, {"contact": {"email": "alice@new.example"}})
+    by_system = {row.system: row for row in diff}
+    assert by_system["portal"].key == "The customer's record"
+    assert by_system["cis"].key.startswith("Customer number ")
+    assert by_system["cis"].system_name != "cis" and by_system["cis"].category_name != "contact"
 
 
 def test_the_preview_shows_before_and_after_in_every_system(request_, alice):
@@ -105,6 +140,9 @@ def test_the_staff_page_shows_the_claim_and_the_diff(request_, staff, alice):
     assert preview.status_code == 200 and alice.email in body and "alice@new.example" in body
     assert events(request_, "subject.viewed")
 
+    unchanged = client.post(url, {"field_0": "contact:email", "value_0": alice.email})
+    assert "(oförändrat)" in unchanged.content.decode()
+
 
 def test_the_staff_page_applies_the_change(request_, staff, alice, entity):
     client = verified_client(staff)
@@ -115,6 +153,8 @@ def test_the_staff_page_applies_the_change(request_, staff, alice, entity):
     )
 
     assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "Rättade 2 rader." in shown  # one in the customer system, one in the portal
     cis = connector(entity(ELNAT), "cis")
     assert [r["email"] for r in cis.export(alice, "contact")] == ["alice@new.example"]
 
