@@ -8,6 +8,7 @@ answers into one `workflow.RequestItem` per company and right.
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from datamap.models import DataCategory, LegalEntity, Organisation
@@ -15,6 +16,7 @@ from identity.forms import PersonalNumberField, ProofFileField
 
 from .. import workflow
 from ..models import Right, Submission
+from .collation import sort_key
 
 RECTIFICATION_ROWS = 3
 
@@ -61,7 +63,24 @@ class OptionalPersonalNumberField(PersonalNumberField):
         return super().clean(value)
 
 
+class AlphabeticalChoiceIterator(ModelChoiceIterator):
+    """The choices in the alphabetical order of their labels, in the active language.
+
+    Read when the form is drawn, so a category shows in the order of its Swedish name on
+    the Swedish page and of its English name on the English one, not in the order of its
+    code; and a company's name sorts as Swedish has it (å, ä, ö after z), which the
+    database's ORDER BY does not.
+    """
+
+    def __iter__(self):
+        choices = list(super().__iter__())
+        head = 1 if self.field.empty_label is not None else 0
+        yield from choices[:head]
+        yield from sorted(choices[head:], key=lambda choice: sort_key(choice[1]))
+
+
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    iterator = AlphabeticalChoiceIterator
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
@@ -69,6 +88,7 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
 
 
 class EntityChoiceField(forms.ModelMultipleChoiceField):
+    iterator = AlphabeticalChoiceIterator
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
