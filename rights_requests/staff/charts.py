@@ -1,9 +1,21 @@
 """Server-rendered SVG charts for the dashboard and the PDF report (no JavaScript, no CDN)."""
 
+from dataclasses import dataclass
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 200, 44, 28, 12
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart with its visible title: the page shows `title` in a <figcaption> whose id is
+    `caption_id`, and the <svg> (`svg`) is labelled by it (aria-labelledby)."""
+
+    caption_id: str
+    title: str
+    svg: SafeString
 
 
 def bar_chart(
@@ -11,19 +23,28 @@ def bar_chart(
     values: list[float | None],
     *,
     title: str,
+    caption_id: str | None = None,
     maximum: float | None = None,
     percent: bool = False,
     colour: str = "#417690",
 ) -> SafeString:
-    """A bar per label; a missing value (None) leaves a gap. Returns an <svg> element."""
+    """A bar per label; a missing value (None) leaves a gap. Returns an <svg> element.
+
+    With `caption_id` the chart is named by that element (the visible caption beside it)
+    instead of by a title of its own, so that a screen reader reads the name once.
+    """
     present = [v for v in values if v is not None]
     top = maximum if maximum is not None else (max(present) if present else 0) or 1
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     step = plot_w / max(len(labels), 1)
+    name = (
+        f'aria-labelledby="{escape(caption_id)}">'
+        if caption_id
+        else f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    )
     parts = [
         f'<svg class="staff-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" {name}',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" stroke="#888"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 8}" font-size="10" text-anchor="end" fill="#444">'
         f"{escape(_fmt(top, percent))}</text>",
@@ -48,6 +69,16 @@ def bar_chart(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every interpolated text is escaped above
+
+
+def titled_bar_chart(chart_id: str, labels, values, *, title: str, **options) -> Chart:
+    """A bar chart with a visible caption (`<chart_id>-title`) that names it."""
+    caption_id = f"{chart_id}-title"
+    return Chart(
+        caption_id=caption_id,
+        title=title,
+        svg=bar_chart(labels, values, title=title, caption_id=caption_id, **options),
+    )
 
 
 def _fmt(value: float, percent: bool) -> str:

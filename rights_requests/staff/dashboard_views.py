@@ -30,30 +30,37 @@ def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | Non
         "by_company": selectors.open_by_company(user, on=on),
         "by_right": selectors.open_by_right(user, on=on),
         "months": months,
+        # Each chart has a visible caption that also names it for screen readers.
         "charts": [
-            charts.bar_chart(
+            charts.titled_bar_chart(
+                "chart-on-time",
                 labels,
                 [m.on_time_rate for m in months],
-                title=_("Answered on time"),
+                title=_("Answered on time: share of the requests decided in the month"),
                 maximum=1,
                 percent=True,
                 colour="#2e7d32",
             ),
-            charts.bar_chart(
-                labels, [m.median_days for m in months], title=_("Median handling time, days")
+            charts.titled_bar_chart(
+                "chart-median-days",
+                labels,
+                [m.median_days for m in months],
+                title=_("Median handling time in days, from receipt to decision"),
             ),
-            charts.bar_chart(
+            charts.titled_bar_chart(
+                "chart-extended",
                 labels,
                 [m.extension_rate for m in months],
-                title=_("Extended"),
+                title=_("Extended: share of the requests decided in the month"),
                 maximum=1,
                 percent=True,
                 colour="#ef6c00",
             ),
-            charts.bar_chart(
+            charts.titled_bar_chart(
+                "chart-refused",
                 labels,
                 [m.refusal_rate for m in months],
-                title=_("Refused"),
+                title=_("Refused: share of the requests decided in the month"),
                 maximum=1,
                 percent=True,
                 colour="#b3261e",

@@ -1,8 +1,11 @@
 """The DPO dashboard's figures, charts, CSV export and monthly PDF report."""
 
 import datetime
+import re
 
 import pytest
+from django.template.loader import render_to_string
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,6 +90,56 @@ def test_the_dashboard_page_shows_charts_and_the_requests_at_risk(dpo, make_subj
     assert "cdn" not in page.lower()
     assert late in response.context["at_risk"]
     assert response.context["buckets"][0][2] == 1
+
+
+CHART_TITLES = [
+    "Answered on time: share of the requests decided in the month",
+    "Median handling time in days, from receipt to decision",
+    "Extended: share of the requests decided in the month",
+    "Refused: share of the requests decided in the month",
+]
+
+
+def captioned_charts(page: str) -> list[tuple[str, str, str]]:
+    """(caption id, caption text, the <svg> start tag) of each <figure> of the page."""
+    return re.findall(
+        r'<figure[^>]*>\s*<figcaption id="([^"]+)"[^>]*>([^<]+)</figcaption>\s*(<svg[^>]*>)',
+        page,
+    )
+
+
+def test_each_chart_has_a_visible_title_that_names_it(dpo):
+    page = verified_client(dpo).get(reverse("admin:staff_dashboard")).content.decode()
+    charts = captioned_charts(page)
+    assert [title for _id, title, _svg in charts] == CHART_TITLES
+    assert len({caption_id for caption_id, _title, _svg in charts}) == 4
+    for caption_id, _title, svg in charts:
+        # Named by the visible caption, not by a second, hidden name of its own.
+        assert f'aria-labelledby="{caption_id}"' in svg
+        assert "aria-label=" not in svg
+    assert page.count('<svg class="staff-chart"') == 4
+
+
+@override_settings(LANGUAGE_CODE="sv")
+def test_the_chart_titles_are_in_swedish_in_the_staff_admin(dpo):
+    page = verified_client(dpo).get(reverse("admin:staff_dashboard")).content.decode()
+    assert [title for _id, title, _svg in captioned_charts(page)] == [
+        "Besvarade i tid: andel av månadens beslutade begäranden",
+        "Median för handläggningstid i dagar, från mottagande till beslut",
+        "Förlängda: andel av månadens beslutade begäranden",
+        "Avslagna: andel av månadens beslutade begäranden",
+    ]
+
+
+def test_the_report_shows_each_chart_with_its_title(dpo):
+    from rights_requests.staff.dashboard_views import dashboard_context
+
+    on = datetime.date(2026, 4, 20)
+    context = {**dashboard_context(dpo, on=on), "month": on.replace(day=1), "generated_by": "x"}
+    charts = captioned_charts(render_to_string("staff/report.html", context))
+    assert [title for _id, title, _svg in charts] == CHART_TITLES
+    for caption_id, _title, svg in charts:
+        assert f'aria-labelledby="{caption_id}"' in svg
 
 
 def test_the_csv_export_lists_open_requests_without_personal_data(dpo, make_subject, elnat):
