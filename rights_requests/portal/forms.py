@@ -8,6 +8,7 @@ answers into one `workflow.RequestItem` per company and right.
 from __future__ import annotations
 
 from django import forms
+from django.forms.boundfield import BoundField
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,49 @@ def _categories_for(organisation: Organisation):
     )
 
 
+class PortalBoundField(BoundField):
+    """A field as drawn on a customer page; says when a chosen file must be chosen again.
+
+    A form that comes back with an error cannot give back a file the customer chose: a
+    browser never fills a file input from the page, and the portal does not keep an
+    upload from a form it did not accept. So the field says so, and the input is
+    described by that note (WCAG 3.3.1), instead of the file vanishing without a word.
+    """
+
+    @property
+    def file_to_choose_again(self) -> str:
+        """The name of the file sent with a form that has errors, if it must be chosen again.
+
+        Empty when the file itself was refused: the field's own error says what to do.
+        """
+        if not isinstance(self.field, forms.FileField) or not self.form.is_bound:
+            return ""
+        upload = self.form.files.get(self.html_name)
+        if not upload or not self.form.errors or self.errors:
+            return ""
+        return upload.name
+
+    @property
+    def choose_again_message(self) -> str:
+        if not (name := self.file_to_choose_again):
+            return ""
+        return _(
+            "Choose the file “%(name)s” again. To protect your data, we do not keep a file "
+            "from a form that has errors."
+        ) % {"name": name}
+
+    @property
+    def aria_describedby(self):
+        described = super().aria_describedby
+        if described is None or not self.file_to_choose_again:
+            return described
+        return " ".join(filter(None, [described, f"{self.auto_id}_again"]))
+
+
 class ErrorSummaryMixin:
     """The error summary's links, each to the input it is about (WCAG 3.3.1, 2.4.3)."""
+
+    bound_field_class = PortalBoundField
 
     def error_links(self) -> list[tuple[str, str, str]]:
         links = []
@@ -51,6 +93,9 @@ class ErrorSummaryMixin:
             # A group of radio buttons or check boxes has no single input: link to its first.
             anchor = f"{field.auto_id}_0" if field.use_fieldset else field.id_for_label
             links += [(anchor, field.label, error) for error in field.errors]
+            if message := getattr(field, "choose_again_message", ""):
+                # Not an error, but a step the customer must take before sending again.
+                links.append((anchor, field.label, message))
         return links
 
 
