@@ -7,12 +7,12 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from identity.levels import IdentityLevel
 from rights_requests import workflow
 from rights_requests.models import ExtensionReason, Outcome
-from rights_requests.staff import selectors
+from rights_requests.staff import charts, selectors
 from rights_requests.staff.report import local_only_fetcher, render_pdf
 from tests.rights_requests.factories import file_request, stockholm
 
@@ -140,6 +140,37 @@ def test_the_report_shows_each_chart_with_its_title(dpo):
     assert [title for _id, title, _svg in charts] == CHART_TITLES
     for caption_id, _title, svg in charts:
         assert f'aria-labelledby="{caption_id}"' in svg
+
+
+def chart_texts(svg: str) -> list[str]:
+    """The texts a chart prints (its coordinates use a decimal point in any language)."""
+    return [text for text in re.findall(r">([^<]+)<", svg) if text.strip()]
+
+
+@pytest.mark.parametrize(
+    ("language", "days", "share"), [("sv", "21,5", "50\u00a0%"), ("en", "21.5", "50%")]
+)
+def test_the_charts_print_numbers_in_the_active_language(language, days, share):
+    with translation.override(language):
+        median = charts.bar_chart(["26-03", "26-04"], [21.5, None], title="t")
+        rate = charts.bar_chart(["26-03"], [0.5], title="t", maximum=1, percent=True)
+    assert days in chart_texts(median)
+    assert f"26-03: {days}" in chart_texts(median)  # the bar's tooltip
+    assert share in chart_texts(rate)
+
+
+@override_settings(LANGUAGE_CODE="sv")
+def test_the_dashboard_charts_print_numbers_as_the_swedish_tables_do(dpo, make_subject, elnat):
+    received = timezone.now() - datetime.timedelta(days=30)
+    request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+    workflow.request_complete(request, now=received + datetime.timedelta(days=21, hours=12))
+    page = verified_client(dpo).get(reverse("admin:staff_dashboard")).content.decode()
+    assert "<td>21,5</td>" in page  # the table "Per month"
+    median = page.split('aria-labelledby="chart-median-days-title"', 1)[1].split("</svg>", 1)[0]
+    texts = chart_texts(median)
+    assert "21,5" in texts and "21.5" not in " ".join(texts)
+    on_time = page.split('aria-labelledby="chart-on-time-title"', 1)[1].split("</svg>", 1)[0]
+    assert "100\u00a0%" in chart_texts(on_time)
 
 
 def test_the_csv_export_lists_open_requests_without_personal_data(dpo, make_subject, elnat):
