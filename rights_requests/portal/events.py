@@ -44,5 +44,21 @@ EVENT_TEXT = {
 }
 
 
-def describe(event: RequestEvent) -> str:
+# For a request filed on someone else's behalf (capacity not `self`): what waits is the
+# staff's check of the representative's authority (R24), not who the representative is,
+# and signing in does not move it on (workflow.verify_waiting_requests).
+REPRESENTATIVE_EVENT_TEXT = {
+    "request.identity_requested": _(
+        "We check your authority to act for the person before we can go on."
+    ),
+    "request.identity_verified": _(
+        "We have checked your authority to act for the person and are working on the request."
+    ),
+}
+
+
+def describe(event: RequestEvent, *, for_someone: bool = False) -> str:
+    """The event in plain words; `for_someone`: the request was filed on someone's behalf."""
+    if for_someone and event.kind in REPRESENTATIVE_EVENT_TEXT:
+        return REPRESENTATIVE_EVENT_TEXT[event.kind]
     return EVENT_TEXT.get(event.kind, _("The request was updated."))

@@ -44,10 +44,11 @@ def visible_requests(identity: VerifiedIdentity) -> QuerySet[RightsRequest]:
 
 
 def request_list(identity: VerifiedIdentity) -> QuerySet[RightsRequest]:
-    """Return the list page's rows in one query, newest first."""
+    """Return the list page's rows in one query, newest first (with the submission, whose
+    capacity the status reads)."""
     return (
         visible_requests(identity)
-        .select_related("legal_entity__organisation")
+        .select_related("legal_entity__organisation", "submission")
         .order_by("-received_at", "legal_entity__name", "pk")
     )
 

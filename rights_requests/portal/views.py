@@ -200,13 +200,14 @@ def request_detail(request, reference):
             status = 400
     services.mark_staff_messages_read(rights_request)
     events = selectors.timeline(rights_request)
+    for_someone = rights_request.submission.capacity != Submission.Capacity.SELF
     return render(
         request,
         "portal/request_detail.html",
         {
             "r": rights_request,
             "organisation": rights_request.legal_entity.organisation,
-            "timeline": [(event, describe(event)) for event in events],
+            "timeline": [(event, describe(event, for_someone=for_someone)) for event in events],
             "asked_for": asked_for(rights_request),
             "thread": list(rights_request.messages.order_by("created_at", "pk")),
             "files": selectors.customer_files(rights_request),
