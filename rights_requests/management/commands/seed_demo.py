@@ -9,13 +9,17 @@ never receives demo people.
 The customers are the fictitious people of the demo e-ID provider (identity/devprovider),
 so that signing in as one of them at /identity/ shows their requests. Every request is
 filed and moved through rights_requests.workflow, with receipt instants in the past, so
-that deadlines, events and the dashboard's history are what real use would give.
+that deadlines, events and the dashboard's history are what real use would give. Each
+step runs on the story's clock (`Command.clock`), so that every event of a request's
+hash-chained trail is dated when its step happened, in the order of the chain.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -118,6 +122,23 @@ for _index, (_first, _last, _birth, _city) in enumerate(MORE_CUSTOMERS):
 HISTORY_SIZE = 120  # closed requests over the last twelve months, for the dashboard
 
 
+class StoryClock:
+    """Stands in for django.utils.timezone inside rights_requests.workflow: `now()` is the
+    moment of the step being seeded. The workflow dates the events it writes without being
+    given a time (a web filing's receipt, the start of work, an assignment, a request for
+    identity) with `timezone.now()`; a demo request received weeks ago would otherwise
+    have them dated today, after the steps seeded with a past `now`."""
+
+    def __init__(self, moment: datetime.datetime):
+        self.moment = moment
+
+    def now(self) -> datetime.datetime:
+        return self.moment
+
+    def __getattr__(self, name):
+        return getattr(timezone, name)
+
+
 class Command(BaseCommand):
     help = "Create demo staff, customers and requests (DEBUG only; safe to run again)."
 
@@ -204,6 +225,18 @@ class Command(BaseCommand):
         moment = timezone.localtime(self.now) - datetime.timedelta(days=days)
         return moment.replace(hour=hour, minute=15, second=0, microsecond=0)
 
+    @contextlib.contextmanager
+    def clock(self, moment: datetime.datetime):
+        """Run workflow steps as if at `moment`: their events are dated then (the events
+        are written through record_event as ever, so each chain stays unbroken)."""
+        with mock.patch.object(workflow, "timezone", StoryClock(moment)):
+            yield
+
+    def assign(self, request, staff_member) -> None:
+        """Assign a request an hour after its receipt, as the team's first step."""
+        with self.clock(request.received_at + datetime.timedelta(hours=1)):
+            workflow.request_assign(request, assignee=staff_member, by=staff_member)
+
     def file(
         self,
         subject,
@@ -223,17 +256,19 @@ class Command(BaseCommand):
             for slug in entity_slugs
             for right in rights
         ]
-        submission = workflow.file_submission(
-            subject=subject,
-            organisation=self.organisations[org_slug],
-            items=items,
-            channel=channel,
-            received_at=self.ago(days_ago),
-            language=subject.preferred_language,
-            identity_level=level,
-            identity_method=method,
-            registered_by=by,
-        )
+        received_at = self.ago(days_ago)
+        with self.clock(received_at):
+            submission = workflow.file_submission(
+                subject=subject,
+                organisation=self.organisations[org_slug],
+                items=items,
+                channel=channel,
+                received_at=received_at,
+                language=subject.preferred_language,
+                identity_level=level,
+                identity_method=method,
+                registered_by=by,
+            )
         return list(submission.requests.order_by("pk"))
 
     def seed_requests(self, subjects, staff):
@@ -251,7 +286,7 @@ class Command(BaseCommand):
             level=IdentityLevel.HIGH,
             method=VerificationMethod.EID,
         ):
-            workflow.request_assign(request, assignee=cs_kalmar, by=cs_kalmar)
+            self.assign(request, cs_kalmar)
         # ... and erasure of marketing data at Försäljning, where staff asked a question.
         [erasure] = self.file(
             alice,
@@ -263,13 +298,14 @@ class Command(BaseCommand):
             method=VerificationMethod.EID,
             details={"scope": "categories", "categories": ["marketing"]},
         )
-        workflow.request_assign(erasure, assignee=cs_kalmar, by=cs_kalmar)
-        workflow.request_ask_customer(
-            erasure,
-            question="Gäller din begäran även nyhetsbrevet från Kalmar Energi Värme?",
-            by=cs_kalmar,
-            now=self.ago(5),
-        )
+        self.assign(erasure, cs_kalmar)
+        with self.clock(self.ago(5)):
+            workflow.request_ask_customer(
+                erasure,
+                question="Gäller din begäran även nyhetsbrevet från Kalmar Energi Värme?",
+                by=cs_kalmar,
+                now=self.ago(5),
+            )
 
         # Bertil (Landskrona): an access request extended for its volume of data, an
         # objection to direct marketing carried out, a rectification due in a few days.
@@ -282,14 +318,15 @@ class Command(BaseCommand):
             level=IdentityLevel.HIGH,
             method=VerificationMethod.EID,
         )
-        workflow.request_assign(access, assignee=cs_landskrona, by=cs_landskrona)
-        workflow.request_extend(
-            access,
-            reason_code=ExtensionReason.VOLUME_OF_DATA,
-            reason="Uppgifterna finns i fyra system och omfattar tio års mätvärden.",
-            by=cs_landskrona,
-            now=self.ago(20),
-        )
+        self.assign(access, cs_landskrona)
+        with self.clock(self.ago(20)):
+            workflow.request_extend(
+                access,
+                reason_code=ExtensionReason.VOLUME_OF_DATA,
+                reason="Uppgifterna finns i fyra system och omfattar tio års mätvärden.",
+                by=cs_landskrona,
+                now=self.ago(20),
+            )
         [objection] = self.file(
             bertil,
             "landskrona-energi",
@@ -300,7 +337,8 @@ class Command(BaseCommand):
             method=VerificationMethod.EID,
             details={"direct_marketing": True},
         )
-        workflow.request_complete(objection, by=cs_landskrona, now=self.ago(11))
+        with self.clock(self.ago(11)):
+            workflow.request_complete(objection, by=cs_landskrona, now=self.ago(11))
         [rectification] = self.file(
             bertil,
             "landskrona-energi",
@@ -311,7 +349,7 @@ class Command(BaseCommand):
             method=VerificationMethod.KNOWN_EMAIL_CODE,
             details={"items": [{"what": "Adress", "correct": "Östergatan 4, 261 31 Landskrona"}]},
         )
-        workflow.request_assign(rectification, assignee=cs_landskrona, by=cs_landskrona)
+        self.assign(rectification, cs_landskrona)
 
         # Cecilia: erasure filed with a code to an address not on record (waits for
         # identity); a portability request finished last month; an access request by
@@ -335,7 +373,8 @@ class Command(BaseCommand):
             level=IdentityLevel.HIGH,
             method=VerificationMethod.EID,
         )
-        workflow.request_complete(portability, by=staff["kundtjanst.elnat"], now=self.ago(30))
+        with self.clock(self.ago(30)):
+            workflow.request_complete(portability, by=staff["kundtjanst.elnat"], now=self.ago(30))
         self.file(
             cecilia,
             "kalmar-energi",
@@ -385,34 +424,38 @@ class Command(BaseCommand):
             )
             roll = rng.random()
             if roll < 0.12 and entity.max_extended_months > entity.base_months:
-                workflow.request_extend(
-                    request,
-                    reason_code=ExtensionReason.SPREAD_OVER_SYSTEMS,
-                    reason="Uppgifterna finns i flera system.",
-                    by=handler,
-                    now=self.ago(days_ago - 5),
-                )
+                extended_at = self.ago(days_ago - 5)
+                with self.clock(extended_at):
+                    workflow.request_extend(
+                        request,
+                        reason_code=ExtensionReason.SPREAD_OVER_SYSTEMS,
+                        reason="Uppgifterna finns i flera system.",
+                        by=handler,
+                        now=extended_at,
+                    )
                 closed_after = rng.randrange(31, 60)
             else:
                 closed_after = rng.choice([3, 7, 12, 18, 25, 29, 33])
             closed_after = min(closed_after, days_ago - 1)
-            if roll > 0.93:
-                workflow.request_refuse(
-                    request,
-                    reasons="Begäran är uppenbart ogrundad (art. 12.5).",
-                    by=handler,
-                    now=self.ago(days_ago - closed_after),
-                )
-            else:
-                workflow.request_complete(
-                    request,
-                    outcome=Outcome.GRANTED if roll < 0.85 else Outcome.PARTIALLY_GRANTED,
-                    reasons=""
-                    if roll < 0.85
-                    else "Bokföringsuppgifter sparas enligt bokföringslagen.",
-                    by=handler,
-                    now=self.ago(days_ago - closed_after),
-                )
+            closed_at = self.ago(days_ago - closed_after)
+            with self.clock(closed_at):
+                if roll > 0.93:
+                    workflow.request_refuse(
+                        request,
+                        reasons="Begäran är uppenbart ogrundad (art. 12.5).",
+                        by=handler,
+                        now=closed_at,
+                    )
+                else:
+                    workflow.request_complete(
+                        request,
+                        outcome=Outcome.GRANTED if roll < 0.85 else Outcome.PARTIALLY_GRANTED,
+                        reasons=""
+                        if roll < 0.85
+                        else "Bokföringsuppgifter sparas enligt bokföringslagen.",
+                        by=handler,
+                        now=closed_at,
+                    )
         # These requests were closed long before the demo starts: their extracts and
         # exports would have expired and their connector work been done. Mark that work
         # done rather than have the worker build a hundred PDFs nobody can download.
