@@ -99,3 +99,25 @@ def test_the_receipt_says_staff_check_the_authority(
     body = " ".join(receipt.body.split())
     assert "så begäran väntar tills vår personal har kontrollerat underlaget" in body
     assert "BankID" not in body
+
+
+def test_the_notice_that_the_request_waits_speaks_of_the_authority(
+    alice_client, alice, elnat, private_media, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = file_as_guardian(alice_client)
+    (notice,) = [m for m in mail.outbox if request.reference in m.subject]
+    assert notice.to == ["alice@example.org"]
+    assert notice.subject.endswith(
+        f"Vi kontrollerar din behörighet för begäran {request.reference}"
+    )
+    body = " ".join(notice.body.split())
+    assert "kontrollerar vår personal underlaget för din behörighet" in body
+    assert "BankID" not in body
+    # A person who files for themselves is still told how to confirm who they are.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        own = request_in(Status.AWAITING_IDENTITY, alice, elnat)
+    (notice,) = [m for m in mail.outbox if "Bekräfta din identitet" in m.subject]
+    assert own.reference in notice.subject
+    assert "BankID" in notice.body and "behörighet" not in notice.body
