@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from datamap.models import DataCategory, LegalEntity, Organisation
 from identity.forms import PersonalNumberField, ProofFileField
+from portal.text import alphabetical
 
 from .. import workflow
 from ..models import Right, Submission
-from .collation import sort_key
 
 RECTIFICATION_ROWS = 3
 
@@ -121,7 +121,7 @@ class AlphabeticalChoiceIterator(ModelChoiceIterator):
         choices = list(super().__iter__())
         head = 1 if self.field.empty_label is not None else 0
         yield from choices[:head]
-        yield from sorted(choices[head:], key=lambda choice: sort_key(choice[1]))
+        yield from sorted(choices[head:], key=lambda choice: alphabetical(choice[1]))
 
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
