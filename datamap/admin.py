@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext, ngettext
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_tools import TickWithNoteForm, done_filter
@@ -132,7 +133,7 @@ class ManualTaskAdmin(admin.ModelAdmin):
     """Checklist tasks of the manual connector, for staff of the task's company only."""
 
     form = ManualTaskForm
-    list_display = ["__str__", "legal_entity", "request", "due_on", "assigned_to", "done_at"]
+    list_display = ["task", "legal_entity", "request", "due_on", "assigned_to", "done_at"]
     list_filter = [done_filter("done_at", to_do=_("To do"), done=_("Done")), "system", "action"]
     list_select_related = ["system", "legal_entity", "request", "assigned_to"]
     readonly_fields = [
@@ -168,8 +169,23 @@ class ManualTaskAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         from rights_requests import roles
 
-        queryset = super().get_queryset(request)
+        category = DataCategory.objects.filter(code=OuterRef("category"))
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                category_sv=Subquery(category.values("name_sv")[:1]),
+                category_en=Subquery(category.values("name_en")[:1]),
+            )
+        )
         return roles.scope_by_entity(queryset, request.user, "legal_entity")
+
+    @admin.display(description=_("manual task"), ordering="id")
+    def task(self, obj):
+        """What to do, where, in which data: in words (the category's name, not its code)."""
+        english = (get_language() or "sv").startswith("en")
+        category = (obj.category_en if english else obj.category_sv) or obj.category
+        return f"{obj.get_action_display()}: {obj.system.shown_name}, {category}"
 
     def _staff(self, request, perm: str) -> bool:
         return request.user.is_active and request.user.is_staff and request.user.has_perm(perm)

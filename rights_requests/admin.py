@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from datamap.models import StaffMembership
 from portal.admin_tools import TickWithNoteForm, done_filter
+from portal.text import alphabetical
 
 from . import roles, workflow
 from .models import (
@@ -32,7 +33,15 @@ from .models import (
     Submission,
 )
 from .staff import queue_admin, request_views, selectors
-from .staff.events import timeline_rows
+from .staff.events import (
+    STAFF_EVENT_LABELS,
+    CodeNames,
+    actor_label,
+    staff_label,
+    status_label,
+    timeline_rows,
+    with_category_names,
+)
 from .staff.services import pending_refusal
 
 
@@ -198,17 +207,20 @@ class RightsRequestAdmin(ScopedAdmin):
             obj.submission.requests.exclude(pk=obj.pk).select_related("legal_entity"), user
         )
         proposal = pending_refusal(obj)
+        names = CodeNames()
         context = {
             "subject": obj.subject,
             "submission": obj.submission,
             "siblings": siblings,
             "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count()
             - len(siblings),
-            "timeline": timeline_rows(obj.events.select_related("actor").order_by("seq")),
+            "timeline": timeline_rows(obj.events.select_related("actor").order_by("seq"), names),
             "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
             "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
             "recipient_notices": obj.recipient_notices.select_related("recipient", "given_by"),
-            "manual_tasks": obj.manual_tasks.select_related("system", "done_by"),
+            "manual_tasks": with_category_names(
+                obj.manual_tasks.select_related("system", "done_by"), names
+            ),
             "action_forms": request_views.action_forms(user, obj)
             if self.has_change_permission(request, obj)
             else {},
@@ -294,7 +306,11 @@ class DataSubjectAdmin(ScopedAdmin):
         scope = roles.entity_ids(request.user)
         if scope is not None:
             entities = entities.filter(pk__in=scope)
-        return [(entity, assess_erasure(subject, entity)) for entity in entities]
+        names = CodeNames()
+        return [
+            (entity, with_category_names(assess_erasure(subject, entity), names))
+            for entity in entities
+        ]
 
 
 @admin.register(Submission)
@@ -317,18 +333,29 @@ class SubmissionAdmin(ScopedAdmin):
         return roles.scope_submissions(admin.ModelAdmin.get_queryset(self, request), request.user)
 
 
+class EventKindFilter(admin.SimpleListFilter):
+    """The events' kinds in staff's words, in alphabetical order of the words."""
+
+    title = _("event")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        # Every kind there is, without reading the (large) event table for them.
+        labelled = [
+            (kind, str(label))
+            for kind, label in STAFF_EVENT_LABELS.items()
+            if kind != "recipient.notified"  # no longer written; "recipient.notice_due" now
+        ]
+        return sorted(labelled, key=lambda pair: alphabetical(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(RequestEvent)
 class RequestEventAdmin(ScopedAdmin):
-    list_display = [
-        "request",
-        "seq",
-        "kind",
-        "from_status",
-        "to_status",
-        "actor_label",
-        "created_at",
-    ]
-    list_filter = ["kind"]
+    list_display = ["request", "seq", "what", "status_change", "who", "created_at"]
+    list_filter = [EventKindFilter]
     list_select_related = ["request"]
     search_fields = ["=request__reference"]
     readonly_fields = [
@@ -347,6 +374,23 @@ class RequestEventAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("event"), ordering="kind")
+    def what(self, obj):
+        return staff_label(obj.kind)
+
+    @admin.display(description=_("status"))
+    def status_change(self, obj):
+        if not obj.to_status:
+            return "—"
+        before = status_label(obj.from_status)
+        return (
+            f"{before} → {status_label(obj.to_status)}" if before else status_label(obj.to_status)
+        )
+
+    @admin.display(description=_("by"), ordering="actor_label")
+    def who(self, obj):
+        return actor_label(obj.actor_label) or "—"
 
 
 @admin.register(Message)

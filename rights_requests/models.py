@@ -446,19 +446,26 @@ class Outbox(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind of work"), max_length=20, choices=Kind.choices)
     request = models.ForeignKey(
-        RightsRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+        RightsRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox",
+        verbose_name=_("request"),
     )
-    payload = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    available_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    done_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    available_at = models.DateTimeField(_("due at"), default=timezone.now)
+    claimed_until = models.DateTimeField(_("claimed by a worker until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outbox entry")

@@ -17,6 +17,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_otp import devices_for_user, match_token
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -63,6 +64,21 @@ class StaffAuthenticationForm(OTPAdminAuthenticationForm):
             "Too many failed sign-in attempts. Try again in %(minutes)d minutes or ask an "
             "administrator."
         ),
+    }
+
+    # django-otp has no Swedish: the messages a staff member can meet, in our words.
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": _("Enter the code from your authenticator app or a recovery code."),
+        "invalid_token": _("The code is wrong or has expired. Enter the code the app shows now."),
+        "n_failed_attempts": ngettext_lazy(
+            "Codes are not accepted for a while after %(failure_count)d failed attempt; "
+            "try again soon.",
+            "Codes are not accepted for a while after %(failure_count)d failed attempts; "
+            "try again soon.",
+            "failure_count",
+        ),
+        "verification_not_allowed": _("Codes are not accepted at the moment; try again soon."),
     }
 
     otp_token = forms.CharField(

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Status
+from datamap.models import Recipient
+from identity.levels import IdentityLevel, VerificationMethod
+
+from ..models import Channel, ExtensionReason, Outcome, RecipientNotice, Right, Status
 
 STAFF_EVENT_LABELS = {
     "request.received": _("Request received"),
@@ -58,6 +61,70 @@ STAFF_EVENT_LABELS = {
     "recipient.notice_due": _("Recipient to be told of the change (Art. 19)"),
     "recipient.notice_given": _("Recipient told of the change (Art. 19)"),
     "retention.scheduled": _("Kept data to be erased when its retention ends"),
+    # One per row a connector touched (datamap.connectors.base.ACTIONS; audit.log_rows).
+    "connector.found": _("Data found in a system"),
+    "connector.exported": _("Data read from a system"),
+    "connector.rectified": _("Data corrected in a system"),
+    "connector.erased": _("Data erased in a system"),
+    "connector.anonymised": _("Data anonymised in a system"),
+    "connector.restricted": _("Processing restricted in a system"),
+    "connector.lifted": _("Restriction lifted in a system"),
+    "connector.kept": _("Data kept in a system: the law requires it"),
+    "connector.task_created": _("Checklist task for a system the portal cannot reach"),
+    "connector.task_done": _("Checklist task done"),
+}
+
+# The details of an event (its `data`) under staff's words; other keys show as they are.
+DETAIL_LABELS = {
+    "channel": _("channel"),
+    "right": _("right"),
+    "due_on": _("deadline"),
+    "extended_due_on": _("extended deadline"),
+    "outcome": _("outcome"),
+    "reason": _("reason"),
+    "reason_code": _("ground"),
+    "reasons": _("reasons"),
+    "required": _("identity level required"),
+    "level": _("identity level"),
+    "method": _("identification method"),
+    "assignee": _("case handler"),
+    "pause_counts": _("clock paused"),
+    "what": _("what"),
+    "system": _("system"),
+    "category": _("category"),
+    "categories": _("categories"),
+    "action": _("step"),
+    "key": _("row"),
+    "detail": _("field"),
+    "fields": _("fields"),
+    "rows": _("rows"),
+    "pending": _("checklist tasks"),
+    "recipient": _("recipient"),
+    "recipient_kind": _("kind of recipient"),
+    "recipients_to_tell": _("recipients to tell"),
+    "change": _("change"),
+    "article": _("legal basis"),
+    "delivery": _("delivery"),
+    "filename": _("file"),
+    "pages": _("pages"),
+    "note": _("note"),
+}
+_CHOICES = {
+    "channel": Channel,
+    "right": Right,
+    "outcome": Outcome,
+    "reason_code": ExtensionReason,
+    "required": IdentityLevel,
+    "level": IdentityLevel,
+    "method": VerificationMethod,
+    "recipient_kind": Recipient.Kind,
+    "change": RecipientNotice.Change,
+}
+_WHAT = {
+    "request page": _("the request page"),
+    "rectification diff": _("the rectification's before and after"),
+    "message": _("a message"),
+    "full personal number": _("the full personal number"),
 }
 
 
@@ -71,14 +138,84 @@ def status_label(value: str) -> str:
     return Status(value).label if value in Status.values else value
 
 
-def timeline_rows(events) -> list[dict]:
-    """The request page's timeline: each event with its label and its statuses in words."""
+class CodeNames:
+    """The names of data categories and systems, read once a page needs one."""
+
+    def __init__(self):
+        self._names = None
+
+    def __call__(self, key: str, code: str) -> str:
+        if self._names is None:
+            from datamap.models import DataCategory, System
+
+            self._names = {
+                "category": {c.code: c.name for c in DataCategory.objects.all()},
+                "system": {s.code: s.shown_name for s in System.objects.all()},
+            }
+        return self._names[key].get(code, code)
+
+
+def _value(key: str, value, names: CodeNames) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):  # by category ("fields") or by action, then category ("rows")
+        return "; ".join(f"{_part(k, names)}: {_value(key, v, names)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(key, v, names) for v in value)
+    value = str(value)
+    if key in _CHOICES and value in _CHOICES[key].values:
+        return str(_CHOICES[key](value).label)
+    if key == "what":
+        return str(_WHAT.get(value, value))
+    if key in ("category", "categories"):
+        return names("category", value)
+    if key == "system":
+        return names("system", value)
+    if key == "action":
+        return str(STAFF_EVENT_LABELS.get(f"connector.{value}", value))
+    return value
+
+
+def _part(code: str, names: CodeNames) -> str:
+    """A key inside an event's detail: a connector's action or a category code, in words."""
+    if code in RecipientNotice.Change.values:
+        return str(RecipientNotice.Change(code).label)
+    return names("category", code)
+
+
+def event_details(data: dict, names: CodeNames | None = None) -> list[tuple[str, str]]:
+    """An event's data as (label, value) pairs in staff's words."""
+    names = names or CodeNames()
+    return [
+        (str(DETAIL_LABELS.get(key, key)), _value(key, value, names))
+        for key, value in (data or {}).items()
+    ]
+
+
+def actor_label(label: str) -> str:
+    """Who did it: a user name as it is, the customer in words."""
+    return str(_("the customer")) if label == "customer" else label
+
+
+def timeline_rows(events, names: CodeNames | None = None) -> list[dict]:
+    """The request page's timeline: each event with its label, statuses and details in words."""
+    names = names or CodeNames()
     return [
         {
             "event": event,
             "label": staff_label(event.kind),
             "from_status": status_label(event.from_status),
             "to_status": status_label(event.to_status),
+            "actor": actor_label(event.actor_label),
+            "details": event_details(event.data, names),
         }
         for event in events
     ]
+
+
+def with_category_names(items, names: CodeNames | None = None) -> list[tuple[str, object]]:
+    """(category name, item) for items (manual tasks, retention decisions) with a category code."""
+    names = names or CodeNames()
+    return [(names("category", item.category), item) for item in items]

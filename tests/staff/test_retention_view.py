@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from datamap.models import DataCategory
 from rights_requests.models import RequestEvent
 from tests.rights_requests.factories import file_request
 
@@ -25,10 +26,17 @@ def test_the_subject_page_shows_the_erasure_assessment_per_company(dpo, make_sub
     kept = [
         decision
         for _entity, decisions in response.context["retention_assessment"]
-        for decision in decisions
+        for _name, decision in decisions
         if not decision.erasable
     ]
     assert any("Bokföringslagen" in decision.rule for decision in kept)
+    # Each category under its name, not its code.
+    names = [
+        name for _e, decisions in response.context["retention_assessment"] for name, _d in decisions
+    ]
+    codes = set(DataCategory.objects.values_list("code", flat=True))
+    assert names and not codes & set(names)
+    assert all(f"<td>{name}</td>" in page for name in names)
     # The view of the customer's data is recorded in the request's trail.
     assert RequestEvent.objects.filter(request=request, kind="subject.viewed").exists()
 
