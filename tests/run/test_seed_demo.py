@@ -58,3 +58,17 @@ def test_seed_demo_creates_everything_once(settings):
     with connections["cis"].cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM customers")
         assert cursor.fetchone()[0] == customers
+
+
+def test_the_open_rectification_shows_its_claim_on_the_staff_page(settings):
+    """The demo's claim is stored as the portal's form stores it, so staff see it."""
+    from rights_requests.fulfilment import rectification
+    from rights_requests.models import Right
+
+    seed(settings)
+    [open_rectification] = RightsRequest.objects.filter(
+        right=Right.RECTIFICATION, status=Status.IN_PROGRESS
+    )
+    assert rectification.claims(open_rectification) == [
+        {"data": "Adress", "correct": "Östergatan 4, 261 31 Landskrona"}
+    ]

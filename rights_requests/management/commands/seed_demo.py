@@ -347,7 +347,7 @@ class Command(BaseCommand):
             days_ago=29,
             level=IdentityLevel.SUBSTANTIAL,
             method=VerificationMethod.KNOWN_EMAIL_CODE,
-            details={"items": [{"what": "Adress", "correct": "Östergatan 4, 261 31 Landskrona"}]},
+            details={"changes": [{"data": "Adress", "correct": "Östergatan 4, 261 31 Landskrona"}]},
         )
         self.assign(rectification, cs_landskrona)
 
