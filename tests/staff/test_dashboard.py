@@ -142,6 +142,35 @@ def test_the_report_shows_each_chart_with_its_title(dpo):
         assert f'aria-labelledby="{caption_id}"' in svg
 
 
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("sv", "Rättighetsärenden: månadsrapport"), ("en", "Rights requests: monthly report")],
+)
+def test_the_report_pdf_declares_the_language_it_is_written_in(dpo, settings, language, title):
+    """The admin, and so the report, speaks LANGUAGE_CODE; the PDF says which (its /Lang,
+    from <html lang>), so that a screen reader reads it in that language."""
+    import io
+
+    from pypdf import PdfReader
+
+    settings.LANGUAGE_CODE = language
+    response = verified_client(dpo).get(reverse("admin:staff_dashboard_pdf"), {"month": "2026-03"})
+    pdf = PdfReader(io.BytesIO(response.content))
+    assert pdf.trailer["/Root"]["/Lang"] == language
+    assert f"{title} 2026-03" in pdf.pages[0].extract_text()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_report_template_takes_the_active_language(dpo, language):
+    from rights_requests.staff.dashboard_views import dashboard_context
+
+    on = datetime.date(2026, 4, 20)
+    with translation.override(language):
+        context = {**dashboard_context(dpo, on=on), "month": on.replace(day=1), "generated_by": "x"}
+        html = render_to_string("staff/report.html", context)
+    assert re.findall(r"<html[^>]*>", html) == [f'<html lang="{language}">']
+
+
 def chart_texts(svg: str) -> list[str]:
     """The texts a chart prints (its coordinates use a decimal point in any language)."""
     return [text for text in re.findall(r">([^<]+)<", svg) if text.strip()]
