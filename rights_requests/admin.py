@@ -37,6 +37,7 @@ from .staff.events import (
     STAFF_EVENT_LABELS,
     CodeNames,
     actor_label,
+    category_names,
     staff_label,
     status_label,
     timeline_rows,
@@ -217,7 +218,10 @@ class RightsRequestAdmin(ScopedAdmin):
             "timeline": timeline_rows(obj.events.select_related("actor").order_by("seq"), names),
             "thread": obj.messages.select_related("author").order_by("created_at", "pk"),
             "files": obj.artifacts.filter(deleted_at__isnull=True).order_by("-created_at"),
-            "recipient_notices": obj.recipient_notices.select_related("recipient", "given_by"),
+            "recipient_notices": [
+                (category_names(n.categories, names), n)
+                for n in obj.recipient_notices.select_related("recipient", "given_by")
+            ],
             "manual_tasks": with_category_names(
                 obj.manual_tasks.select_related("system", "done_by"), names
             ),
@@ -564,7 +568,15 @@ class RecipientNoticeAdmin(ScopedAdmin):
 
     @admin.display(description=_("data categories"))
     def category_list(self, obj):
-        return ", ".join(obj.categories)
+        # The list names the categories from one read of them (get_changelist_instance).
+        return getattr(obj, "category_names", None) or category_names(obj.categories)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        names = CodeNames()
+        for notice in changelist.result_list:
+            notice.category_names = category_names(notice.categories, names)
+        return changelist
 
     def save_model(self, request, obj, form, change):
         from .fulfilment import audit

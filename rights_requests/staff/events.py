@@ -215,6 +215,12 @@ def timeline_rows(events, names: CodeNames | None = None) -> list[dict]:
     ]
 
 
+def category_names(codes, names: CodeNames | None = None) -> str:
+    """Data category codes as their names, joined for a page or a list column."""
+    names = names or CodeNames()
+    return ", ".join(names("category", code) for code in codes or ())
+
+
 def with_category_names(items, names: CodeNames | None = None) -> list[tuple[str, object]]:
     """(category name, item) for items (manual tasks, retention decisions) with a category code."""
     names = names or CodeNames()

@@ -142,3 +142,28 @@ def test_the_dashboard_counts_the_notices_still_to_give(request_, entity, kalmar
     assert page.status_code == 200
     assert page.context["notices_due"] == due > 0
     assert "rights_requests/recipientnotice/?state=open" in page.content.decode()
+
+
+def test_the_notices_name_the_categories_in_one_read(request_, staff, alice, file):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from datamap.models import DataCategory
+
+    audit.file_recipient_notices(request_, ["contact"], change="rectified")
+    contact = DataCategory.objects.get(code="contact").name
+    client = verified_client(staff)
+    url = reverse("admin:rights_requests_recipientnotice_changelist")
+
+    with CaptureQueriesContext(connection) as one:
+        listing = client.get(url).content.decode()
+    assert contact in listing and ">contact<" not in listing  # the name, not the code
+    page = client.get(reverse("admin:rights_requests_rightsrequest_change", args=[request_.pk]))
+    assert f"{contact};" in page.content.decode() and ": contact;" not in page.content.decode()
+
+    for _n in range(3):  # more notices, of more categories: no query more
+        more = file(alice, ELNAT, Right.ERASURE)
+        audit.file_recipient_notices(more, ["contact", "addresses"], change="erased")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(one)
