@@ -46,6 +46,12 @@ from .staff.events import (
 from .staff.services import pending_refusal
 
 
+def postal_address(subject) -> str:
+    """Street, postal code and town as one line; only the parts on record, empty if none."""
+    place = " ".join(p for p in (subject.postal_code, subject.city) if p)
+    return ", ".join(p for p in (subject.street_address, place) if p)
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Rows and objects outside the staff member's companies do not exist for them."""
 
@@ -211,6 +217,7 @@ class RightsRequestAdmin(ScopedAdmin):
         names = CodeNames()
         context = {
             "subject": obj.subject,
+            "address": postal_address(obj.subject),
             "submission": obj.submission,
             "siblings": siblings,
             "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count()

@@ -1,0 +1,38 @@
+"""Small fixes found by walking through the staff pages as case handlers and the DPO."""
+
+import pytest
+from django.urls import reverse
+
+from identity.levels import IdentityLevel
+from tests.rights_requests.factories import file_request
+
+from .conftest import verified_client
+
+
+def customer_panel(client, request) -> str:
+    url = reverse("admin:rights_requests_rightsrequest_change", args=[request.pk])
+    page = client.get(url).content.decode()
+    return page.split('id="customer-h"', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "address, shown",
+    [
+        ({}, "<dd>—</dd>"),
+        ({"street_address": "Storgatan 1"}, "<dd>Storgatan 1</dd>"),
+        ({"postal_code": "392 31", "city": "Kalmar"}, "<dd>392 31 Kalmar</dd>"),
+        (
+            {"street_address": "Storgatan 1", "postal_code": "392 31", "city": "Kalmar"},
+            "<dd>Storgatan 1, 392 31 Kalmar</dd>",
+        ),
+    ],
+)
+def test_the_address_shows_only_the_parts_on_record(
+    make_subject, elnat, elnat_staff, address, shown
+):
+    work = file_request(make_subject(**address), elnat, level=IdentityLevel.HIGH)
+
+    panel = customer_panel(verified_client(elnat_staff), work)
+
+    assert shown in panel
+    assert "—," not in panel
