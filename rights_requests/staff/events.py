@@ -148,9 +148,11 @@ class CodeNames:
         if self._names is None:
             from datamap.models import DataCategory, System
 
+            systems = list(System.objects.all())
             self._names = {
                 "category": {c.code: c.name for c in DataCategory.objects.all()},
-                "system": {s.code: s.shown_name for s in System.objects.all()},
+                "system": {s.code: s.shown_name for s in systems},
+                "connector": {s.code: s.connector for s in systems},
             }
         return self._names[key].get(code, code)
 
@@ -185,12 +187,33 @@ def _part(code: str, names: CodeNames) -> str:
     return names("category", code)
 
 
+def _row_key(data: dict, names: CodeNames) -> str | None:
+    """The row a connector touched: the portal's own customer row in words, else None.
+
+    The portal's connector keys the customer's row "subject-<pk>", a database key that
+    says nothing to staff; other systems' keys (a customer number, a reference) stay.
+    """
+    from datamap.models import System
+
+    key = str(data.get("key", ""))
+    if key.startswith("subject-") and names("connector", str(data.get("system", ""))) in (
+        System.Connector.PORTAL,
+        System.Connector.BUILTIN,
+    ):
+        return str(_("the customer's record"))
+    return None
+
+
 def event_details(data: dict, names: CodeNames | None = None) -> list[tuple[str, str]]:
     """An event's data as (label, value) pairs in staff's words."""
     names = names or CodeNames()
+    data = data or {}
     return [
-        (str(DETAIL_LABELS.get(key, key)), _value(key, value, names))
-        for key, value in (data or {}).items()
+        (
+            str(DETAIL_LABELS.get(key, key)),
+            (key == "key" and _row_key(data, names)) or _value(key, value, names),
+        )
+        for key, value in data.items()
     ]
 
 

@@ -36,3 +36,22 @@ def test_the_address_shows_only_the_parts_on_record(
 
     assert shown in panel
     assert "—," not in panel
+
+
+def test_a_connector_row_of_the_portal_names_the_customers_record(db):
+    from django.utils import translation
+
+    from datamap.models import System
+    from rights_requests.staff.events import event_details
+
+    portal = System.objects.create(code="own-records", name="Portal", connector="portal")
+    other = System.objects.create(code="billing", name="Billing", connector="sql")
+    ours = {"system": portal.code, "category": "contact", "action": "found", "key": "subject-7"}
+    theirs = {**ours, "system": other.code, "key": "subject-7"}
+
+    with translation.override("sv"):
+        assert dict(event_details(ours))["rad"] == "kundens uppgifter"
+        assert dict(event_details(theirs))["rad"] == "subject-7"  # another system's own key
+    with translation.override("en"):
+        assert dict(event_details(ours))["row"] == "the customer's record"
+        assert dict(event_details({**ours, "key": "KE-2026-000001"}))["row"] == "KE-2026-000001"
