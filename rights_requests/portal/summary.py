@@ -20,13 +20,20 @@ def _category_names(codes: list[str]) -> str:
 def asked_for(request: RightsRequest) -> list[str]:
     """Return one line per thing the customer asked for in this request."""
     details = request.details or {}
+    representative = details.get("representative")
+    # Filed on someone else's behalf: the data are the represented person's, not "yours".
+    for_someone_else = isinstance(representative, dict)
     lines: list[str] = []
     if request.right == Right.ACCESS:
         if details.get("scope") == SOME:
             lines.append(_("Only this: %(text)s") % {"text": details.get("scope_text", "")})
+        elif for_someone_else:
+            lines.append(_("All data about the person."))
         else:
             lines.append(_("All data about you."))
-        if details.get("delivery") == "post":
+        if details.get("delivery") == "post" and for_someone_else:
+            lines.append(_("By post to the address where the person is registered."))
+        elif details.get("delivery") == "post":
             lines.append(_("By post to the address where you are registered."))
         else:
             lines.append(_("To download here in the portal."))
@@ -44,6 +51,10 @@ def asked_for(request: RightsRequest) -> list[str]:
             )
         elif request.right == Right.ERASURE:
             lines.append(_("Everything that can be erased."))
+        elif for_someone_else:
+            lines.append(
+                _("All data the person has provided or that were measured at their installation.")
+            )
         else:
             lines.append(
                 _("All data you have provided or that were measured at your installation.")
@@ -62,9 +73,15 @@ def asked_for(request: RightsRequest) -> list[str]:
         else:
             lines.append(_("Processing: %(text)s") % {"text": details.get("processing", "")})
             lines.append(_("Why: %(reason)s") % {"reason": details.get("reasons", "")})
-    representative = details.get("representative")
-    if isinstance(representative, dict) and representative.get("name"):
-        lines.append(
-            _("Filed by %(name)s on the person's behalf.") % {"name": representative["name"]}
-        )
+    if for_someone_else and representative.get("name"):
+        subject = f"{request.subject.first_name} {request.subject.last_name}".strip()
+        if subject:
+            lines.append(
+                _("Filed by %(name)s on behalf of %(subject)s.")
+                % {"name": representative["name"], "subject": subject}
+            )
+        else:
+            lines.append(
+                _("Filed by %(name)s on the person's behalf.") % {"name": representative["name"]}
+            )
     return [line for line in lines if line.strip()]

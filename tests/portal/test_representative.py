@@ -121,3 +121,24 @@ def test_the_notice_that_the_request_waits_speaks_of_the_authority(
     (notice,) = [m for m in mail.outbox if "Bekräfta din identitet" in m.subject]
     assert own.reference in notice.subject
     assert "BankID" in notice.body and "behörighet" not in notice.body
+
+
+def test_what_was_asked_for_speaks_of_the_represented_person_by_name(
+    alice_client, guardians_request
+):
+    """The representative asked for the child's data: not "all data about you", and the page
+    names the person they act for instead of "the person"."""
+    page = alice_client.get(f"/requests/{guardians_request.reference}/").content.decode()
+    assert "Alla uppgifter om personen." in page
+    assert "Alla uppgifter om dig." not in page
+    assert "Inlämnad av Alice Andersson som företrädare för Kim Andersson." in page
+    page = alice_client.get(f"/en/requests/{guardians_request.reference}/").content.decode()
+    assert "All data about the person." in page and "All data about you." not in page
+    assert "Filed by Alice Andersson on behalf of Kim Andersson." in page
+
+
+def test_a_person_filing_for_themselves_still_reads_about_you(alice_client, private_media):
+    alice_client.post(KALMAR_FILE, form(entities=entity_ids("kalmar-energi-elnat")))
+    request = RightsRequest.objects.get()
+    page = alice_client.get(f"/en/requests/{request.reference}/").content.decode()
+    assert "All data about you." in page and "on behalf of" not in page
