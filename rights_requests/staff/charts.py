@@ -54,8 +54,10 @@ def bar_chart(
     ]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = LEFT + i * step + step * 0.15
+        # Font size 9: a month in full (2025-12) is about 38 px wide in DejaVu Sans, so
+        # twelve of them fit under the bars (42 px each) without touching.
         parts.append(
-            f'<text x="{x + step * 0.35:.1f}" y="{HEIGHT - 10}" font-size="10" text-anchor="middle" '
+            f'<text x="{x + step * 0.35:.1f}" y="{HEIGHT - 10}" font-size="9" text-anchor="middle" '
             f'fill="#444">{escape(label)}</text>'
         )
         if value is None:

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import charts, selectors
@@ -22,7 +23,9 @@ def dashboard_context(user, *, on: datetime.date, months_to: datetime.date | Non
     """Open requests as of `on` (today); monthly figures for the 12 months up to `months_to`."""
     buckets = selectors.deadline_buckets(user, on=on)
     months = selectors.monthly_figures(user, on=months_to or on)
-    labels = [m.month.strftime("%y-%m") for m in months]
+    # The charts name the months as the table "Per month" beside them does
+    # (staff/_dashboard_tables.html: `m.month|date:"Y-m"`): 2025-12, not 25-12.
+    labels = [date_format(m.month, "Y-m") for m in months]
     return {
         "on": on,
         "buckets": [(key, label, buckets[key]) for key, label in selectors.BUCKETS],

@@ -181,10 +181,10 @@ def chart_texts(svg: str) -> list[str]:
 )
 def test_the_charts_print_numbers_in_the_active_language(language, days, share):
     with translation.override(language):
-        median = charts.bar_chart(["26-03", "26-04"], [21.5, None], title="t")
-        rate = charts.bar_chart(["26-03"], [0.5], title="t", maximum=1, percent=True)
+        median = charts.bar_chart(["2026-03", "2026-04"], [21.5, None], title="t")
+        rate = charts.bar_chart(["2026-03"], [0.5], title="t", maximum=1, percent=True)
     assert days in chart_texts(median)
-    assert f"26-03: {days}" in chart_texts(median)  # the bar's tooltip
+    assert f"2026-03: {days}" in chart_texts(median)  # the bar's tooltip
     assert share in chart_texts(rate)
 
 
@@ -200,6 +200,61 @@ def test_the_dashboard_charts_print_numbers_as_the_swedish_tables_do(dpo, make_s
     assert "21,5" in texts and "21.5" not in " ".join(texts)
     on_time = page.split('aria-labelledby="chart-on-time-title"', 1)[1].split("</svg>", 1)[0]
     assert "100\u00a0%" in chart_texts(on_time)
+
+
+def table_months(page: str) -> list[str]:
+    """The months of the table "Per month" (the last table before the charts), as printed."""
+    before_charts = page.split('<svg class="staff-chart"', 1)[0]
+    table = before_charts.rsplit("<table", 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>([^<]+)</td>", table)
+
+
+def chart_months(svg: str) -> list[str]:
+    """The months under a chart's bars."""
+    return re.findall(r'<text [^>]*text-anchor="middle" fill="#444">([^<]+)</text>', svg)
+
+
+def charts_of(page: str) -> list[str]:
+    return re.findall(r'<svg class="staff-chart".*?</svg>', page, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_charts_name_the_months_as_the_table_beside_them(dpo, settings, language):
+    """2025-12 under the bars as in the table, not 25-12; the same in both languages."""
+    settings.LANGUAGE_CODE = language
+    page = verified_client(dpo).get(reverse("admin:staff_dashboard")).content.decode()
+    assert f'<html lang="{language}"' in page
+    months = table_months(page)
+    today = selectors.today()
+    assert len(months) == 12
+    assert months[-1] == f"{today:%Y-%m}"
+    svgs = charts_of(page)
+    assert len(svgs) == 4
+    for svg in svgs:
+        assert chart_months(svg) == months
+
+
+def test_the_report_charts_name_the_months_as_its_table(dpo, make_subject, elnat):
+    from rights_requests.staff.dashboard_views import dashboard_context
+
+    received = stockholm(2025, 12, 1, 9, 0)
+    request = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+    workflow.request_complete(request, now=received + datetime.timedelta(days=3))
+    on, months_to = datetime.date(2026, 4, 20), datetime.date(2026, 3, 31)
+    context = {
+        **dashboard_context(dpo, on=on, months_to=months_to),
+        "month": months_to.replace(day=1),
+        "generated_by": "x",
+    }
+    page = render_to_string("staff/report.html", context)
+    months = table_months(page)
+    assert months == [f"2025-{n:02}" for n in range(4, 13)] + ["2026-01", "2026-02", "2026-03"]
+    for svg in charts_of(page):
+        assert chart_months(svg) == months
+    # The bar's tooltip names its month the same way.
+    median = page.split('aria-labelledby="chart-median-days-title"', 1)[1].split("</svg>", 1)[0]
+    assert re.findall(r"<title>([^<]+)</title>", median) == ["2025-12: 3.0"]
+    assert "25-12" not in " ".join(chart_texts(median)).replace("2025-12", "")
 
 
 def test_the_csv_export_lists_open_requests_without_personal_data(dpo, make_subject, elnat):
