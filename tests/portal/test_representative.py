@@ -142,3 +142,16 @@ def test_a_person_filing_for_themselves_still_reads_about_you(alice_client, priv
     request = RightsRequest.objects.get()
     page = alice_client.get(f"/en/requests/{request.reference}/").content.decode()
     assert "All data about you." in page and "on behalf of" not in page
+
+
+def test_the_paused_deadline_says_staff_check_the_authority_not_that_we_wait_for_you(
+    alice_client, guardians_request
+):
+    """Staff, not the representative, have the next step: "paused while we wait for you"
+    would send them looking for something to do."""
+    assert guardians_request.paused_since is not None
+    page = alice_client.get(f"/requests/{guardians_request.reference}/").content.decode()
+    assert "(vilande medan vi kontrollerar din behörighet)" in page
+    assert "väntar på dig" not in page
+    page = alice_client.get(f"/en/requests/{guardians_request.reference}/").content.decode()
+    assert "(paused while we check your authority)" in page
