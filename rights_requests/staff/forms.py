@@ -125,8 +125,14 @@ class ProposeRefusalForm(forms.Form):
 
 
 class DecideRefusalForm(forms.Form):
+    # No decision is preselected: the DPO chooses one (a bare click must not approve).
     decision = forms.ChoiceField(
-        choices=[("approve", _("Approve the refusal")), ("reject", _("Reject the proposal"))]
+        label=_("Decision"),
+        choices=[
+            ("", "—"),
+            ("approve", _("Approve the refusal")),
+            ("reject", _("Reject the proposal")),
+        ],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 

@@ -105,7 +105,11 @@ def _validate(http_request, form_class=None, form_kwargs=None):
     """Validate the action's form; return its cleaned data, or None after reporting errors."""
     form = form_class(http_request.POST, **(form_kwargs or {})) if form_class else None
     if form is not None and not form.is_valid():
-        errors = "; ".join(f"{e}" for errs in form.errors.values() for e in errs)
+        errors = "; ".join(
+            f"{form.fields[name].label}: {e}" if name in form.fields else f"{e}"
+            for name, errs in form.errors.items()
+            for e in errs
+        )
         messages.error(http_request, _("Not done: %(errors)s") % {"errors": errors})
         return None
     return form.cleaned_data if form is not None else {}

@@ -55,3 +55,31 @@ def test_a_connector_row_of_the_portal_names_the_customers_record(db):
     with translation.override("en"):
         assert dict(event_details(ours))["row"] == "the customer's record"
         assert dict(event_details({**ours, "key": "KE-2026-000001"}))["row"] == "KE-2026-000001"
+
+
+def test_the_dpo_must_choose_a_decision_on_a_refusal(
+    make_subject, elnat, elnat_staff, dpo, settings
+):
+    from django.contrib.messages import get_messages
+
+    from rights_requests.models import Status
+    from rights_requests.staff.services import pending_refusal
+
+    from .test_refusal_four_eyes import REASONS, act
+
+    work = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    act(verified_client(elnat_staff), work, "propose_refusal", reasons=REASONS)
+    client = verified_client(dpo)
+    url = reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])
+    settings.LANGUAGE_CODE = "sv"  # the admin's language
+    form = client.get(url).content.decode().split('id="refusal-h"', 1)[1]
+    settings.LANGUAGE_CODE = "en"
+    assert 'for="id_decision">Beslut:</label>' in form  # not the field's name in English
+    assert '<option value="" selected>' in form  # nothing chosen for the DPO
+
+    response = act(client, work, "decide_refusal", decision="", note="")
+
+    work.refresh_from_db()
+    assert work.status == Status.IN_PROGRESS and pending_refusal(work)
+    [shown] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "Decision: This field is required." in shown  # which field, in words
