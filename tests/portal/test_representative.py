@@ -155,3 +155,15 @@ def test_the_paused_deadline_says_staff_check_the_authority_not_that_we_wait_for
     assert "väntar på dig" not in page
     page = alice_client.get(f"/en/requests/{guardians_request.reference}/").content.decode()
     assert "(paused while we check your authority)" in page
+
+
+def test_the_swedish_page_says_the_request_was_made_for_someone_else_in_plain_swedish(
+    alice_client, guardians_request
+):
+    for url in (
+        f"/requests/{guardians_request.reference}/",
+        f"/submissions/{guardians_request.submission_id}/",
+    ):
+        page = " ".join(alice_client.get(url).content.decode().split())
+        assert "Du har gjort begäran för någon annans räkning." in page
+        assert "Du har begärt för någon annans räkning" not in page
