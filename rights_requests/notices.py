@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import deadlines
-from .models import Artifact, Outbox, RightsRequest, Status, Submission
+from .models import Artifact, DataSubject, Outbox, RightsRequest, Status, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,23 @@ def language_of(request: RightsRequest) -> str:
     return language if language in codes else settings.LANGUAGE_CODE
 
 
+def addressee(submission: Submission, subject: DataSubject) -> dict[str, str]:
+    """Whom a notice greets, and whom the request concerns when that is someone else.
+
+    A notice goes to whoever filed. A person filing for themselves is greeted by first
+    name. A representative (a guardian, an agent with a power of attorney) is greeted by
+    the name they gave, or neutrally when none is recorded, never by the represented
+    person's name, and is told whom the request concerns. An empty name (anonymised)
+    gives the neutral greeting.
+    """
+    if submission.capacity == Submission.Capacity.SELF:
+        return {"greeting_name": subject.first_name.strip(), "represented_name": ""}
+    return {
+        "greeting_name": submission.representative_name.strip(),
+        "represented_name": f"{subject.first_name} {subject.last_name}".strip(),
+    }
+
+
 def render_notice(request: RightsRequest, kind: str) -> tuple[str, str, str]:
     """Return (subject line, text, HTML) of one notice in the customer's language."""
     if kind not in NOTICE_KINDS:
@@ -76,6 +93,7 @@ def render_notice(request: RightsRequest, kind: str) -> tuple[str, str, str]:
             "organisation": request.legal_entity.organisation,
             "entity": request.legal_entity,
             "subject": request.subject,
+            **addressee(request.submission, request.subject),
             "portal_url": settings.PORTAL_BASE_URL.rstrip("/")
             + reverse("portal:request_detail", args=[request.reference]),
             "kind": kind,
@@ -162,6 +180,7 @@ def render_receipt(submission: Submission) -> tuple[str, str, str, list[RightsRe
     with translation.override(submission.language):
         context = {
             "submission": submission,
+            **addressee(submission, submission.subject),
             "requests": requests,
             "organisation": submission.organisation,
             "portal_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("portal:my_requests"),

@@ -228,3 +228,97 @@ def test_a_staff_reply_is_announced_by_email_without_its_text(
     assert f"{prefix}/requests/{request.reference}/" in message.body
     event = RequestEvent.objects.get(request=request, kind="notice.sent", data__notice="message")
     assert event.data["language"] == language
+
+
+def receipt_mail():
+    (message,) = [m for m in mail.outbox if "vi har tagit emot din begäran" in m.subject]
+    return message
+
+
+def file_for_kim(make_subject, elnat, *, representative_name, language="sv", one_receipt=False):
+    """A guardian's filing for a child, Kim: the e-mails go to the guardian's address."""
+    kim = make_subject(first_name="Kim", last_name="Andersson", birth="20150505")
+    submission = workflow.file_submission(
+        subject=kim,
+        organisation=elnat.organisation,
+        items=[workflow.RequestItem(elnat, Right.ACCESS)],
+        language=language,
+        contact_email="guardian@example.org",
+        capacity="guardian",
+        representative_name=representative_name,
+        one_receipt=one_receipt,
+    )
+    return submission.requests.get()
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS)
+@pytest.mark.parametrize(
+    ("language", "greeting", "concerns"),
+    [
+        ("sv", "Hej Alice Andersson,", "Den här begäran gäller Kim Andersson, som du företräder."),
+        (
+            "en",
+            "Hello Alice Andersson,",
+            "This request concerns Kim Andersson, whom you represent.",
+        ),
+    ],
+)
+def test_a_representatives_notice_greets_the_representative_and_names_the_person(
+    kind, language, greeting, concerns, make_subject, elnat
+):
+    request = file_for_kim(
+        make_subject, elnat, representative_name="Alice Andersson", language=language
+    )
+    request.subject.preferred_language = language
+    _line, text, html = render_notice(request, kind)
+    assert text.startswith(greeting)
+    assert "Kim," not in text and "Kim," not in html
+    assert concerns in " ".join(text.split())
+    assert concerns in " ".join(html.split())
+
+
+@pytest.mark.parametrize(("language", "greeting"), [("sv", "Hej,"), ("en", "Hello,")])
+def test_a_representative_without_a_recorded_name_gets_a_neutral_greeting(
+    language, greeting, make_subject, elnat
+):
+    request = file_for_kim(make_subject, elnat, representative_name="", language=language)
+    request.subject.preferred_language = language
+    _line, text, _html = render_notice(request, "received")
+    assert text.startswith(f"{greeting}\n")
+    assert "Kim Andersson" in text and "Kim," not in text
+
+
+def test_a_representatives_receipt_greets_the_representative(make_subject, elnat):
+    request = file_for_kim(
+        make_subject, elnat, representative_name="Alice Andersson", one_receipt=True
+    )
+    mail.outbox.clear()
+    run_all()
+    message = receipt_mail()
+    assert message.to == ["guardian@example.org"]
+    assert message.body.startswith("Hej Alice Andersson,")
+    assert "Hej Kim," not in message.body
+    assert "Begäran gäller Kim Andersson, som du företräder." in " ".join(message.body.split())
+    assert request.reference in message.body
+    # The other e-mail of the filing (the request waits for staff) greets the same way.
+    (waits,) = [m for m in mail.outbox if m is not message]
+    assert waits.to == ["guardian@example.org"]
+    assert waits.body.startswith("Hej Alice Andersson,") and "Hej Kim," not in waits.body
+
+
+def test_a_person_filing_for_themselves_is_still_greeted_by_first_name(make_subject, elnat):
+    request = file_request(make_subject(first_name="Kim"), elnat, level=IdentityLevel.HIGH)
+    _line, text, _html = render_notice(request, "received")
+    assert text.startswith("Hej Kim,\n")
+    assert "företräder" not in text
+    submission = workflow.file_submission(
+        subject=make_subject(first_name="Kim"),
+        organisation=elnat.organisation,
+        items=[workflow.RequestItem(elnat, Right.ACCESS)],
+        one_receipt=True,
+    )
+    mail.outbox.clear()
+    run_all()
+    message = receipt_mail()
+    assert message.body.startswith("Hej Kim,\n") and "företräder" not in message.body
+    assert submission.requests.get().reference in message.body
