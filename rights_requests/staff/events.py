@@ -8,6 +8,7 @@ page, since the trail, the API and `verify_event_chain` speak in codes.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from datamap.models import Recipient
 from identity.levels import IdentityLevel, VerificationMethod
@@ -108,6 +109,30 @@ DETAIL_LABELS = {
     "filename": _("file"),
     "pages": _("pages"),
     "note": _("note"),
+    "message": _("message no."),
+    "artifact": _("file no."),
+    "proposal": _("proposal, event no."),
+    "notice": _("notice"),
+    "outbox": _("outbox key"),
+    "language": _("language"),
+    "checked_by": _("checked by"),
+}
+# A language named inside a sentence (the language switcher names them in their own language).
+LANGUAGE_NAMES = {
+    "sv": pgettext_lazy("in a sentence", "Swedish"),
+    "en": pgettext_lazy("in a sentence", "English"),
+}
+# The e-mail notices to the customer (rights_requests.notices.NOTICE_KINDS, and "receipt").
+_NOTICES = {
+    "receipt": _("receipt of the request"),
+    "received": _("receipt of the request"),
+    "identity_needed": _("identity check needed"),
+    "clarification_needed": _("question to the customer"),
+    "extended": _("deadline extended"),
+    "completed": _("request completed"),
+    "refused": _("request refused"),
+    "withdrawn": _("request withdrawn"),
+    "message": _("a new message"),
 }
 _CHOICES = {
     "channel": Channel,
@@ -171,6 +196,10 @@ def _value(key: str, value, names: CodeNames) -> str:
         return str(_CHOICES[key](value).label)
     if key == "what":
         return str(_WHAT.get(value, value))
+    if key == "notice":
+        return str(_NOTICES.get(value, value))
+    if key == "language":
+        return str(LANGUAGE_NAMES.get(value, value))
     if key in ("category", "categories"):
         return names("category", value)
     if key == "system":

@@ -83,3 +83,30 @@ def test_the_dpo_must_choose_a_decision_on_a_refusal(
     assert work.status == Status.IN_PROGRESS and pending_refusal(work)
     [shown] = [str(m) for m in get_messages(response.wsgi_request)]
     assert "Decision: This field is required." in shown  # which field, in words
+
+
+def test_every_detail_of_a_notice_message_or_decision_is_named(db):
+    from django.utils import translation
+
+    from rights_requests.staff.events import event_details
+
+    data = {
+        "message": 3,
+        "artifact": 4,
+        "proposal": 5,
+        "notice": "extended",
+        "outbox": "notice:extended:9",
+        "language": "en",
+        "checked_by": "Eva",
+    }
+    with translation.override("sv"):
+        shown = dict(event_details(data))
+    assert shown == {
+        "meddelande nr": "3",
+        "fil nr": "4",
+        "förslaget, händelse nr": "5",
+        "avisering": "tidsfristen förlängd",
+        "nyckel i utkorgen": "notice:extended:9",
+        "språk": "engelska",
+        "kontrollerad av": "Eva",
+    }
