@@ -34,6 +34,7 @@ from .models import (
 )
 from .staff import queue_admin, request_views, selectors
 from .staff.events import (
+    LANGUAGE_NAMES,
     STAFF_EVENT_LABELS,
     CodeNames,
     actor_label,
@@ -219,6 +220,9 @@ class RightsRequestAdmin(ScopedAdmin):
             "subject": obj.subject,
             "address": postal_address(obj.subject),
             "submission": obj.submission,
+            "filed_language": LANGUAGE_NAMES.get(
+                obj.submission.language, obj.submission.get_language_display()
+            ),
             "siblings": siblings,
             "siblings_elsewhere": obj.submission.requests.exclude(pk=obj.pk).count()
             - len(siblings),

@@ -110,3 +110,16 @@ def test_every_detail_of_a_notice_message_or_decision_is_named(db):
         "språk": "engelska",
         "kontrollerad av": "Eva",
     }
+
+
+def test_the_customer_panel_names_the_language_in_a_swedish_sentence(
+    make_subject, elnat, elnat_staff, settings
+):
+    work = file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    work.submission.language = "en"
+    work.submission.save(update_fields=["language"])
+    settings.LANGUAGE_CODE = "sv"
+
+    panel = customer_panel(verified_client(elnat_staff), work)
+
+    assert "på engelska</dd>" in panel and "English" not in panel
