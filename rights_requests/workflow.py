@@ -373,9 +373,15 @@ def file_submission(
     """
     if not items:
         raise ValueError("a submission needs at least one request")
-    received_at = received_at or timezone.now()
-    if received_at > timezone.now() + datetime.timedelta(minutes=5):
+    now = timezone.now()
+    received_at = received_at or now
+    if received_at > now + datetime.timedelta(minutes=5):
         raise ValueError(_("The time of receipt cannot lie in the future."))
+    # The trail starts at the receipt, whatever the channel: a letter registered today
+    # that arrived yesterday, an import, a backdated filing. What the filing itself does
+    # next (the start of work, the request for identity) happens now, and never before
+    # the receipt (a receipt time a little ahead of this server's clock is accepted).
+    acted_at = max(now, received_at)
     for item in items:
         if item.legal_entity.organisation_id != organisation.pk:
             raise ValueError("every legal entity must belong to the submission's organisation")
@@ -424,7 +430,7 @@ def file_submission(
                     "due_on": request.due_on.isoformat(),
                 },
                 "customer_visible": True,
-                "at": received_at if channel != Channel.WEB else None,
+                "at": received_at,
             }
             # A new request is seen by no one else before the commit: one whose identity
             # suffices is written already started, with both events, instead of through
@@ -440,6 +446,7 @@ def file_submission(
                         "from_status": Status.RECEIVED,
                         "to_status": Status.IN_PROGRESS,
                         "customer_visible": True,
+                        "at": acted_at,
                     }
                 )
             request.save()
@@ -449,7 +456,7 @@ def file_submission(
             if starts:
                 _queue_fulfilment(request)
             elif route:
-                request_await_identity(request, by=registered_by)
+                request_await_identity(request, by=registered_by, now=acted_at)
             first = first or request
         if one_receipt:
             # One acknowledgement listing every request of the submission (R10), in

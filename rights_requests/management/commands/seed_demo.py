@@ -125,8 +125,9 @@ HISTORY_SIZE = 120  # closed requests over the last twelve months, for the dashb
 class StoryClock:
     """Stands in for django.utils.timezone inside rights_requests.workflow: `now()` is the
     moment of the step being seeded. The workflow dates the events it writes without being
-    given a time (a web filing's receipt, the start of work, an assignment, a request for
-    identity) with `timezone.now()`; a demo request received weeks ago would otherwise
+    given a time (the start of work, an assignment, a request for identity) with
+    `timezone.now()`, and so does a filing for what it does after the receipt (the receipt
+    itself is dated `received_at`); a demo request received weeks ago would otherwise
     have them dated today, after the steps seeded with a past `now`."""
 
     def __init__(self, moment: datetime.datetime):
