@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -228,5 +229,11 @@ def email_verify(request):
 
 @require_POST
 def logout(request):
+    signed_in = current_identity(request) is not None
     logout_customer(request)
-    return redirect(safe_next_url(request, request.POST.get("next")))
+    next_url = safe_next_url(request, request.POST.get("next"))
+    if signed_in:  # said on the next page, in its language, so that the customer knows
+        language = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
+        with translation.override(language):
+            messages.info(request, _("You are signed out."))
+    return redirect(next_url)

@@ -72,6 +72,14 @@ def test_signing_out_needs_a_post(client):
     response = client.post("/identity/logout/", {"next": "/en/"})
     assert response["Location"] == "/en/"
     assert not client.session.get("identity.customer")
+    assert "You are signed out." in client.get("/en/").content.decode()
+    assert "You are signed out." not in client.get("/en/").content.decode()  # said once
+
+
+def test_signing_out_is_confirmed_in_swedish(client):
+    sign_in(client, IdentityLevel.HIGH, VerificationMethod.EID)
+    client.post("/identity/logout/", {"next": "/"})
+    assert "Du är utloggad." in client.get("/").content.decode()
 
 
 def test_the_pages_carry_no_inline_script_or_style(client, broker):
