@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from datamap.connectors import ConnectorError
 from rights_requests import workflow
 from rights_requests.models import Right, RightsRequest, Status
+from rights_requests.staff.events import actor_label, staff_label
 
 from . import rectification
 
@@ -179,6 +180,9 @@ def restriction_page(http_request, object_id, site):
         .order_by("seq")
         .values("kind", "created_at", "actor_label", "data")
     )
+    for event in events:  # in words, as on the request page's timeline
+        event["label"] = staff_label(event["kind"])
+        event["actor"] = actor_label(event["actor_label"]) if event["actor_label"] else ""
     restricted = restriction.is_restricted(obj)
     notified = restricted and events and events[-1]["kind"] == restriction.NOTIFIED
     context = {

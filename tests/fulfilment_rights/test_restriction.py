@@ -152,3 +152,21 @@ def test_staff_of_another_company_cannot_reach_the_restriction_page(customer, fi
     assert client.get(url).status_code == 404
     assert client.post(url, {"step": "restrict"}).status_code == 404
     assert events(request, "restriction.") == []
+
+
+def test_the_staff_page_lists_the_steps_in_words(customer, file, entity):
+    from django.urls import reverse
+
+    from rights_requests import roles
+    from tests.staff.conftest import make_staff, verified_client
+
+    request = file(customer([ELNAT]), ELNAT, Right.RESTRICTION)
+    client = verified_client(make_staff("eva", roles.CUSTOMER_SERVICE, entities=[entity(ELNAT)]))
+    url = reverse("admin:fulfilment_restriction", args=[request.pk])
+    client.post(url, {"step": "restrict"})
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+    assert "Behandling begränsad" in table
+    assert "restriction.applied" not in table
