@@ -617,8 +617,12 @@ def request_ask_customer(
         )
 
 
-def request_customer_replied(request: RightsRequest, *, now=None) -> RightsRequest:
-    """Resume work after the customer answered; the paused days move the deadline."""
+def request_customer_replied(request: RightsRequest, *, by=None, now=None) -> RightsRequest:
+    """Resume work after the customer answered; the paused days move the deadline.
+
+    `by`: the staff member who records an answer that came another way (phone, letter);
+    none when the portal records the customer's own answer.
+    """
     with transaction.atomic():
         request = _lock(request)
         if request.status == Status.IN_PROGRESS:
@@ -629,7 +633,8 @@ def request_customer_replied(request: RightsRequest, *, now=None) -> RightsReque
             request,
             Status.IN_PROGRESS,
             kind="request.customer_replied",
-            by_label="customer",
+            by=by,
+            by_label="" if by else "customer",
             fields=fields,
             now=now,
         )

@@ -143,7 +143,7 @@ def act(model_admin, request, object_id, action):
             {},
             lambda d: workflow.request_ask_customer(obj, question=d["question"], by=user),
         ),
-        "resume": (None, {}, lambda d: workflow.request_customer_replied(obj)),
+        "resume": (None, {}, lambda d: workflow.request_customer_replied(obj, by=user)),
         "extend": (
             forms.ExtendForm,
             {},

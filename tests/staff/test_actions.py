@@ -144,7 +144,7 @@ def test_start_and_ask_for_identity_on_a_received_request(client, make_subject, 
     assert unverified.status == Status.AWAITING_IDENTITY
 
 
-def test_ask_the_customer_pauses_the_clock_and_resume_moves_on(client, work):
+def test_ask_the_customer_pauses_the_clock_and_resume_moves_on(client, work, elnat_staff):
     act(client, work, "ask", question="Which metering point do you mean?")
     work.refresh_from_db()
     assert work.status == Status.AWAITING_CUSTOMER
@@ -153,6 +153,9 @@ def test_ask_the_customer_pauses_the_clock_and_resume_moves_on(client, work):
     act(client, work, "resume")
     work.refresh_from_db()
     assert work.status == Status.IN_PROGRESS
+    # Staff recorded an answer that came another way: the trail names them, not the customer.
+    resumed = last_event(work, "request.customer_replied")
+    assert resumed.actor == elnat_staff and resumed.actor_label == elnat_staff.username
 
 
 def test_extend_with_a_reason_sets_the_extended_deadline_and_tells_the_customer(
