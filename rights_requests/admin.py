@@ -13,8 +13,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from datamap.models import StaffMembership
@@ -136,7 +138,7 @@ class RightsRequestAdmin(ScopedAdmin):
                     "channel",
                     "status",
                     "assignee_name",
-                    "details",
+                    "asked_for",
                 ]
             },
         ),
@@ -171,6 +173,17 @@ class RightsRequestAdmin(ScopedAdmin):
     @admin.display(description=_("assignee"))
     def assignee_name(self, obj):
         return obj.assignee.get_username() if obj.assignee_id else "—"
+
+    @admin.display(description=_("What was asked for"))
+    def asked_for(self, obj):
+        """The request's details in words (as the customer's page says them), not as JSON."""
+        from .portal.summary import asked_for
+
+        lines = asked_for(obj, third_person=True)
+        note = (obj.details or {}).get("registered_note")
+        if note:
+            lines.append(gettext("Noted when registered: %(note)s") % {"note": note})
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("legal_entity", "assignee")

@@ -17,12 +17,16 @@ def _category_names(codes: list[str]) -> str:
     return ", ".join(names.get(code, code) for code in codes)
 
 
-def asked_for(request: RightsRequest) -> list[str]:
-    """Return one line per thing the customer asked for in this request."""
+def asked_for(request: RightsRequest, *, third_person: bool = False) -> list[str]:
+    """Return one line per thing the customer asked for in this request.
+
+    The lines speak to the customer ("about you"), or of "the person" when the request
+    was filed on someone else's behalf or when staff read them (`third_person`).
+    """
     details = request.details or {}
     representative = details.get("representative")
     # Filed on someone else's behalf: the data are the represented person's, not "yours".
-    for_someone_else = isinstance(representative, dict)
+    for_someone_else = isinstance(representative, dict) or third_person
     lines: list[str] = []
     if request.right == Right.ACCESS:
         if details.get("scope") == SOME:
@@ -73,7 +77,7 @@ def asked_for(request: RightsRequest) -> list[str]:
         else:
             lines.append(_("Processing: %(text)s") % {"text": details.get("processing", "")})
             lines.append(_("Why: %(reason)s") % {"reason": details.get("reasons", "")})
-    if for_someone_else and representative.get("name"):
+    if isinstance(representative, dict) and representative.get("name"):
         subject = f"{request.subject.first_name} {request.subject.last_name}".strip()
         if subject:
             lines.append(

@@ -118,3 +118,21 @@ def test_a_checklist_task_names_its_category(make_subject, elnat, elnat_staff):
         reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])
     ).content.decode()
     assert f"{system.name}, {category.name_en};" in request_page
+
+
+def test_the_request_page_says_what_was_asked_for_in_words(make_subject, elnat, elnat_staff):
+    from rights_requests.models import Right
+
+    work = file_request(
+        make_subject(),
+        elnat,
+        right=Right.OBJECTION,
+        level=IdentityLevel.HIGH,
+        details={"direct_marketing": True, "registered_note": "Called at 10:15 <b>"},
+    )
+    url = reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])
+    page = verified_client(elnat_staff).get(url).content.decode()
+    assert "What was asked for" in page
+    assert "Direct marketing." in page
+    assert "Noted when registered: Called at 10:15 &lt;b&gt;" in page  # escaped
+    assert "direct_marketing" not in page and "{&quot;" not in page
