@@ -98,13 +98,15 @@ class ScopedAdmin(admin.ModelAdmin):
 @admin.register(RightsRequest)
 class RightsRequestAdmin(ScopedAdmin):
     entity_path = "legal_entity"
+    # The deadline beside the reference: on a narrow screen the table scrolls sideways,
+    # and the column a queue is worked by must not be the one out of view.
     list_display = [
         "reference",
+        "deadline",
         "right",
         "legal_entity",
         "status",
         "channel",
-        "deadline",
         "assignee",
     ]
     list_display_links = ["reference"]

@@ -136,3 +136,18 @@ def test_the_request_page_says_what_was_asked_for_in_words(make_subject, elnat, 
     assert "Direct marketing." in page
     assert "Noted when registered: Called at 10:15 &lt;b&gt;" in page  # escaped
     assert "direct_marketing" not in page and "{&quot;" not in page
+
+
+def test_the_queue_shows_the_deadline_beside_the_reference(make_subject, elnat, elnat_staff):
+    """On a narrow screen the list scrolls sideways: the deadline must not be out of view."""
+    import re
+    from pathlib import Path
+
+    file_request(make_subject(), elnat, level=IdentityLevel.HIGH)
+    page = verified_client(elnat_staff).get(
+        reverse("admin:rights_requests_rightsrequest_changelist")
+    )
+    columns = re.findall(r'<th scope="col" class="[^"]*column-([a-z_]+)', page.content.decode())
+    assert columns[:2] == ["reference", "deadline"], columns
+    css = (Path(__file__).resolve().parents[2] / "static/staff/admin.css").read_text()
+    assert "#result_list .field-reference" in css and "white-space: nowrap" in css
