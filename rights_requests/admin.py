@@ -156,7 +156,7 @@ class RightsRequestAdmin(ScopedAdmin):
                     "target_on",
                     "paused_days",
                     "paused_since",
-                    "deadline_state",
+                    "deadline_now",
                     "extension_reason_code",
                     "extension_reason",
                     "extension_notice_sent_at",
@@ -170,6 +170,12 @@ class RightsRequestAdmin(ScopedAdmin):
 
     @admin.display(description=_("deadline"), ordering="deadline_on")
     def deadline(self, obj):
+        return queue_admin.deadline_badge(obj, selectors.today())
+
+    @admin.display(description=RightsRequest._meta.get_field("deadline_state").verbose_name)
+    def deadline_now(self, obj):
+        """Today's state, as the queue's badge shows it: the stored state is the nightly
+        sweep's, and a request that became overdue today must not read 'on track'."""
         return queue_admin.deadline_badge(obj, selectors.today())
 
     @admin.display(description=_("assignee"))

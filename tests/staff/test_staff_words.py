@@ -151,3 +151,20 @@ def test_the_queue_shows_the_deadline_beside_the_reference(make_subject, elnat, 
     assert columns[:2] == ["reference", "deadline"], columns
     css = (Path(__file__).resolve().parents[2] / "static/staff/admin.css").read_text()
     assert "#result_list .field-reference" in css and "white-space: nowrap" in css
+
+
+def test_the_request_page_shows_todays_deadline_state(make_subject, elnat, elnat_staff):
+    """The stored state is the nightly sweep's; the page says what holds today."""
+    import datetime
+
+    from django.utils import timezone
+
+    from rights_requests.models import DeadlineState
+
+    received = timezone.now() - datetime.timedelta(days=45)
+    work = file_request(make_subject(), elnat, level=IdentityLevel.HIGH, received_at=received)
+    work.deadline_state = DeadlineState.ON_TRACK  # as if the sweep had not run since
+    work.save(update_fields=["deadline_state"])
+    url = reverse("admin:rights_requests_rightsrequest_change", args=[work.pk])
+    page = verified_client(elnat_staff).get(url).content.decode()
+    assert "days overdue" in page and "dl-overdue" in page
