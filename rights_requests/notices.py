@@ -51,9 +51,18 @@ class NoAddress(Exception):
 
 
 def language_of(request: RightsRequest) -> str:
-    """The customer's chosen language, Swedish unless they chose English."""
+    """The language of whoever the notices go to, Swedish unless they chose English.
+
+    A person filing for themselves: their preferred language, else the filing's. A
+    representative (the notices go to them): the language they filed in, not the
+    represented person's preference.
+    """
     codes = {code for code, _name in settings.LANGUAGES}
-    language = request.subject.preferred_language or request.submission.language
+    submission = request.submission
+    if submission.capacity != Submission.Capacity.SELF:
+        language = submission.language or request.subject.preferred_language
+    else:
+        language = request.subject.preferred_language or submission.language
     return language if language in codes else settings.LANGUAGE_CODE
 
 

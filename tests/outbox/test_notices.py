@@ -17,7 +17,7 @@ from rights_requests.models import (
     Right,
     Status,
 )
-from rights_requests.notices import NOTICE_KINDS, render_notice
+from rights_requests.notices import NOTICE_KINDS, language_of, render_notice
 from tests.rights_requests.factories import file_request, request_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("swedish_catalogue")]
@@ -322,3 +322,15 @@ def test_a_person_filing_for_themselves_is_still_greeted_by_first_name(make_subj
     message = receipt_mail()
     assert message.body.startswith("Hej Kim,\n") and "företräder" not in message.body
     assert submission.requests.get().reference in message.body
+
+
+def test_a_representative_gets_notices_in_the_language_they_filed_in(make_subject, elnat):
+    """The child's preference is Swedish; the guardian filed in English and reads the mail."""
+    request = file_for_kim(make_subject, elnat, representative_name="Alice", language="en")
+    request.subject.preferred_language = "sv"
+    request.subject.save(update_fields=["preferred_language"])
+    assert language_of(request) == "en"
+    own = file_request(make_subject(first_name="Kim"), elnat, level=IdentityLevel.HIGH)
+    own.subject.preferred_language = "en"
+    own.submission.language = "sv"
+    assert language_of(own) == "en"  # for themselves: their preference first
