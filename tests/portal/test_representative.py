@@ -97,7 +97,8 @@ def test_the_receipt_says_staff_check_the_authority(
         file_as_guardian(alice_client)
     (receipt,) = [m for m in mail.outbox if m.subject.startswith("Kalmar Energi:")]
     body = " ".join(receipt.body.split())
-    assert "så begäran väntar tills vår personal har kontrollerat underlaget" in body
+    assert "Du har gjort begäran för någon annans räkning, så den väntar tills vår personal" in body
+    assert "Du har begärt" not in body  # the clipped wording of before
     assert "BankID" not in body
 
 
