@@ -603,7 +603,11 @@ def request_ask_customer(
         request = _lock(request)
         _require(request, {Status.IN_PROGRESS}, _("ask the customer on"))
         Message.objects.create(
-            request=request, sender=Message.Sender.STAFF, author=by, body=question
+            request=request,
+            sender=Message.Sender.STAFF,
+            author=by,
+            body=question,
+            created_at=now or timezone.now(),  # the question and its event are dated alike
         )
         fields = _start_pause(request, kind="clarification", today=_stockholm_today(now))
         return _move(

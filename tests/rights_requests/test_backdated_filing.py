@@ -92,3 +92,16 @@ def test_a_receipt_a_little_ahead_of_the_clock_is_never_after_the_next_event(mak
         assert events[0][2] == received_at
         assert_in_date_order(events)
         assert workflow.verify_chain([request.pk]) == []
+
+
+def test_a_question_asked_at_a_given_time_is_dated_as_its_event(make_subject, elnat):
+    """The message and the 'customer asked' event say the same moment (the demo's story)."""
+    from rights_requests.models import Message
+
+    received = timezone.now() - dt.timedelta(days=6)
+    asked = received + dt.timedelta(days=1)
+    [request] = file(make_subject(), [elnat], received_at=received, level=IdentityLevel.HIGH)
+    workflow.request_ask_customer(request, question="Which address?", now=asked)
+    message = Message.objects.get(request=request)
+    event = RequestEvent.objects.get(request=request, kind="request.customer_asked")
+    assert message.created_at == event.created_at == asked
