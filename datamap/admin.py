@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_tools import TickWithNoteForm, done_filter
@@ -19,6 +18,7 @@ from .models import (
     Recipient,
     System,
 )
+from .names import CodeNames
 
 
 class LegalEntityInline(admin.TabularInline):
@@ -169,22 +169,21 @@ class ManualTaskAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         from rights_requests import roles
 
-        category = DataCategory.objects.filter(code=OuterRef("category"))
-        queryset = (
-            super()
-            .get_queryset(request)
-            .annotate(
-                category_sv=Subquery(category.values("name_sv")[:1]),
-                category_en=Subquery(category.values("name_en")[:1]),
-            )
-        )
+        queryset = super().get_queryset(request)
         return roles.scope_by_entity(queryset, request.user, "legal_entity")
+
+    def get_changelist_instance(self, request):
+        # The list names the categories from one read of them.
+        changelist = super().get_changelist_instance(request)
+        names = CodeNames()
+        for task in changelist.result_list:
+            task.category_name = names("category", task.category)
+        return changelist
 
     @admin.display(description=_("manual task"), ordering="id")
     def task(self, obj):
         """What to do, where, in which data: in words (the category's name, not its code)."""
-        english = (get_language() or "sv").startswith("en")
-        category = (obj.category_en if english else obj.category_sv) or obj.category
+        category = getattr(obj, "category_name", None) or CodeNames()("category", obj.category)
         return f"{obj.get_action_display()}: {obj.system.shown_name}, {category}"
 
     def _staff(self, request, perm: str) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from datamap.models import StaffMembership
+from datamap.names import CodeNames
 from portal.admin_tools import TickWithNoteForm, done_filter
 from portal.text import alphabetical
 
@@ -38,7 +39,6 @@ from .staff import queue_admin, request_views, selectors
 from .staff.events import (
     LANGUAGE_NAMES,
     STAFF_EVENT_LABELS,
-    CodeNames,
     actor_label,
     category_names,
     staff_label,
@@ -176,7 +176,7 @@ class RightsRequestAdmin(ScopedAdmin):
     def deadline_now(self, obj):
         """Today's state, as the queue's badge shows it: the stored state is the nightly
         sweep's, and a request that became overdue today must not read 'on track'."""
-        return queue_admin.deadline_badge(obj, selectors.today())
+        return self.deadline(obj)
 
     @admin.display(description=_("assignee"))
     def assignee_name(self, obj):

@@ -182,7 +182,7 @@ def restriction_page(http_request, object_id, site):
     )
     for event in events:  # in words, as on the request page's timeline
         event["label"] = staff_label(event["kind"])
-        event["actor"] = actor_label(event["actor_label"]) if event["actor_label"] else ""
+        event["actor"] = actor_label(event["actor_label"])
     restricted = restriction.is_restricted(obj)
     notified = restricted and events and events[-1]["kind"] == restriction.NOTIFIED
     context = {

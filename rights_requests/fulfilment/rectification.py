@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from datamap.connectors import ConnectorError, ConnectorResult
+from datamap.names import CodeNames
 from portal.text import alphabetical
 from rights_requests.models import Right, Status
 from rights_requests.workflow import TransitionNotAllowed, record_event
@@ -80,18 +81,12 @@ def rectifiable(connector, category: str) -> list[str]:
     return []
 
 
-def _category_names() -> dict[str, str]:
-    from datamap.models import DataCategory
-
-    return {c.code: c.name for c in DataCategory.objects.all()}
-
-
 def field_choices(request) -> list[FieldChoice]:
     """What staff can correct for this request, by label in the active language.
 
     Fields with the same label in the same category are one choice (see FieldChoice).
     """
-    names = _category_names()
+    names = CodeNames()
     found: dict[tuple[str, str], dict] = {}
     for system, connector in audit.connectors(request):
         for category in connector.categories():
@@ -100,7 +95,7 @@ def field_choices(request) -> list[FieldChoice]:
                 continue
             labels = dict(connector.fields(category))
             for name in fields:
-                label = f"{names.get(category, category)} – {labels.get(name, name)}"
+                label = f"{names('category', category)} – {labels.get(name, name)}"
                 entry = found.setdefault((category, label), {"fields": [], "systems": []})
                 if name not in entry["fields"]:
                     entry["fields"].append(name)
@@ -124,7 +119,7 @@ def preview(request_id: int, changes: dict[str, dict[str, str]]) -> list[DiffRow
     """Return the before/after of every row the change would touch, from connector.export."""
     request = audit.load(request_id)
     _check(request)
-    category_names = _category_names()
+    names = CodeNames()
     rows: list[DiffRow] = []
     for system, connector in audit.connectors(request):
         for category, fields in sorted(changes.items()):
@@ -150,7 +145,7 @@ def preview(request_id: int, changes: dict[str, dict[str, str]]) -> list[DiffRow
                             "" if before is None else str(before),
                             fields[name],
                             system_name=system.shown_name,
-                            category_name=category_names.get(category, category),
+                            category_name=names("category", category),
                         )
                     )
     return rows

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from datamap.models import Recipient
+from datamap.models import Recipient, System
+from datamap.names import CodeNames
 from identity.levels import IdentityLevel, VerificationMethod
 
 from ..models import Channel, ExtensionReason, Outcome, RecipientNotice, Right, Status
@@ -163,25 +164,6 @@ def status_label(value: str) -> str:
     return Status(value).label if value in Status.values else value
 
 
-class CodeNames:
-    """The names of data categories and systems, read once a page needs one."""
-
-    def __init__(self):
-        self._names = None
-
-    def __call__(self, key: str, code: str) -> str:
-        if self._names is None:
-            from datamap.models import DataCategory, System
-
-            systems = list(System.objects.all())
-            self._names = {
-                "category": {c.code: c.name for c in DataCategory.objects.all()},
-                "system": {s.code: s.shown_name for s in systems},
-                "connector": {s.code: s.connector for s in systems},
-            }
-        return self._names[key].get(code, code)
-
-
 def _value(key: str, value, names: CodeNames) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
@@ -222,8 +204,6 @@ def _row_key(data: dict, names: CodeNames) -> str | None:
     The portal's connector keys the customer's row "subject-<pk>", a database key that
     says nothing to staff; other systems' keys (a customer number, a reference) stay.
     """
-    from datamap.models import System
-
     key = str(data.get("key", ""))
     if key.startswith("subject-") and names("connector", str(data.get("system", ""))) in (
         System.Connector.PORTAL,
